@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using PcapForge.Cli.Commands;
+
+namespace PcapForge.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => Run(args, Console.Standard());
+
+    /// <summary>Runs the command line with the given console; the tests call this in-process.</summary>
+    public static int Run(string[] args, Console console)
+    {
+        using var services = new ServiceCollection()
+            .AddSingleton(console)
+            .AddSingleton<ICliCommand, InfoCommand>()
+            .BuildServiceProvider();
+
+        var root = new RootCommand("PcapForge: offline packet-capture forensics. Reads pcap and pcapng, writes Parquet, queries with SQL.");
+        foreach (var command in services.GetServices<ICliCommand>())
+            root.Add(command.Build());
+
+        var parse = root.Parse(args);
+        var config = new InvocationConfiguration
+        {
+            Output = console.Out,
+            Error = console.Error,
+            EnableDefaultExceptionHandler = false,
+        };
+        try
+        {
+            int code = parse.Invoke(config);
+            return parse.Errors.Count > 0 ? ExitCodes.Usage : code;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug, not bad input (bad input becomes a CaptureFormatException or an anomaly inside the verbs).
+            console.Error.WriteLine($"pcapforge: internal error: {e.GetType().Name}: {e.Message}");
+            if (Environment.GetEnvironmentVariable("PCAPFORGE_DEBUG") == "1")
+                console.Error.WriteLine(e.ToString());
+            else
+                console.Error.WriteLine("pcapforge: set PCAPFORGE_DEBUG=1 for the stack trace, and please report it.");
+            return ExitCodes.InternalError;
+        }
+    }
+}
