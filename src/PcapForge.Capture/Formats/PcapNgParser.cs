@@ -594,7 +594,7 @@ internal sealed class PcapNgParser : FormatParser
                     string address = addressLength is 4 or 16
                         ? new IPAddress(value[..addressLength]).ToString()
                         : Convert.ToHexString(value[..addressLength]).ToLowerInvariant();
-                    var names = Utf8(value[addressLength..]).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+                    var names = Encoding.UTF8.GetString(value[addressLength..]).Split('\0', StringSplitOptions.RemoveEmptyEntries);
                     _section!.NameResolution.Add(new NameResolutionEntry(address, names));
                 }
             }

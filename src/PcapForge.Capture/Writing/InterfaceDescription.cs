@@ -12,6 +12,9 @@ public sealed record InterfaceDescription(int LinkType, uint SnapLength = 0)
     public string? Filter { get; init; }
 
     public ulong? Speed { get; init; }
+
+    /// <summary>if_MACaddr as 12 hex digits, as <see cref="InterfaceInfo.MacAddress"/> gives it.</summary>
+    public string? MacAddress { get; init; }
     public int? FcsLength { get; init; }
 
     /// <summary>Timestamp units; nanoseconds by default, so any timestamp the reader gives is written exactly.</summary>
@@ -29,6 +32,7 @@ public sealed record InterfaceDescription(int LinkType, uint SnapLength = 0)
         Hardware = info.Hardware,
         Filter = info.Filter,
         Speed = info.Speed,
+        MacAddress = info.MacAddress,
         FcsLength = info.FcsLength,
         Resolution = info.Resolution,
         TimestampOffsetSeconds = info.TimestampOffsetSeconds,

@@ -62,6 +62,8 @@ public sealed class PcapNgWriter : IDisposable
             PutStringOption(OptComment, c);
         PutStringOption(IfName, description.Name);
         PutStringOption(IfDescription, description.Description);
+        if (description.MacAddress is string mac)
+            PutOption(IfMacAddr, Convert.FromHexString(mac));
         if (description.Speed is ulong speed)
             PutOption64(IfSpeed, speed);
         if (description.Resolution != TimestampResolution.Microseconds)
@@ -87,7 +89,7 @@ public sealed class PcapNgWriter : IDisposable
 
     /// <summary>Writes an Enhanced Packet Block.</summary>
     public void WritePacket(int interfaceId, long timestampNs, ReadOnlySpan<byte> data, long originalLength,
-        uint? flags = null, ulong? dropCount = null, IReadOnlyList<string>? comments = null)
+        uint? flags = null, ulong? dropCount = null, IReadOnlyList<string>? comments = null, ulong? packetId = null, uint? queue = null)
     {
         if ((uint)interfaceId >= (uint)_interfaces.Count)
             throw new ArgumentOutOfRangeException(nameof(interfaceId), $"interface {interfaceId} was not added to this section ({_interfaces.Count} are)");
@@ -107,6 +109,10 @@ public sealed class PcapNgWriter : IDisposable
             PutOption32(EpbFlags, f);
         if (dropCount is ulong d)
             PutOption64(EpbDropCount, d);
+        if (packetId is ulong id)
+            PutOption64(EpbPacketId, id);
+        if (queue is uint q)
+            PutOption32(EpbQueue, q);
         EndOptions();
         End();
     }
