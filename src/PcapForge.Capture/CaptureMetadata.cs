@@ -172,6 +172,9 @@ public sealed class InterfaceInfo
     public InterfaceStatistics? Statistics { get; internal set; }
 
     internal TimestampScale Scale;
+
+    /// <summary>Timestamp of the last frame read on this interface (for checking statistics blocks against it).</summary>
+    internal long? LastFrameTimestampNs;
 }
 
 /// <summary>A timestamp resolution: 10^-Exponent or 2^-Exponent seconds per unit.</summary>

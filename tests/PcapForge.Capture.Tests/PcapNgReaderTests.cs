@@ -319,4 +319,32 @@ public class PcapNgReaderTests
         var r = ReadResult.OfBytes(Concat(Shb(), Idb(), Epb(0, 1, A), Shb(), Idb(), Epb(0, 2, B), Spb(61, B)));
         Assert.Equal(new long[] { 1, 2, 3 }, r.Frames.Select(f => f.Info.Number));
     }
+
+    [Fact]
+    public void MicrosecondIsbTimesOnANanosecondInterfaceAreRecognisedAsDumpcapWritesThem()
+    {
+        // dumpcap 4.0 (testdata/mixed-2ifaces.pcapng) writes isb_starttime/isb_endtime in microseconds although
+        // if_tsresol is 9; the EPBs are nanoseconds.
+        const ulong frameNs = 1_795_532_846_990_467_770;
+        const ulong startUs = 1_795_532_846_949_372;
+        var isbStart = new CaptureBytes().U32((uint)(startUs >> 32)).U32((uint)startUs).ToArray();
+        var isb = new CaptureBytes().U32(0).U32((uint)(startUs >> 32)).U32((uint)startUs).Raw(Opts(Opt(2, isbStart))).ToArray();
+        var r = ReadResult.OfBytes(Concat(Shb(), Idb(options: Opts(Opt(9, [9]))), Epb(0, frameNs, A), Block(5, isb)));
+
+        Assert.Equal((long)startUs * 1000, r.Interfaces[0].Statistics!.StartTimeNs);
+        Assert.Equal((long)startUs * 1000, r.Interfaces[0].Statistics!.TimestampNs);
+        Assert.Equal(["pcapng.isb_microsecond_timestamps"], r.AnomalyNames);
+    }
+
+    [Fact]
+    public void IsbTimesInTheInterfaceResolutionAreTakenAsTheyAre()
+    {
+        const ulong frameNs = 1_795_532_846_990_467_770;
+        var isbStart = new CaptureBytes().U32((uint)(frameNs >> 32)).U32((uint)frameNs).ToArray();
+        var isb = new CaptureBytes().U32(0).U32((uint)(frameNs >> 32)).U32((uint)frameNs).Raw(Opts(Opt(2, isbStart))).ToArray();
+        var r = ReadResult.OfBytes(Concat(Shb(), Idb(options: Opts(Opt(9, [9]))), Epb(0, frameNs, A), Block(5, isb)));
+
+        Assert.Equal((long)frameNs, r.Interfaces[0].Statistics!.StartTimeNs);
+        Assert.Empty(r.Anomalies);
+    }
 }

@@ -411,7 +411,9 @@ internal sealed class PcapNgParser : FormatParser
             Report("frame", "pcapng.caplen_exceeds_origlen", number, offset, $"caplen {capLen} is larger than the original length {origLen}");
 
         bool hasTimestamp = iface.Scale.TryToNanoseconds(raw, out long ns);
-        if (!hasTimestamp)
+        if (hasTimestamp)
+            iface.LastFrameTimestampNs = ns;
+        else
             Report("frame", "pcapng.timestamp_out_of_range", number, offset + EpbTimestampHighOffset, $"timestamp {raw} in {iface.Resolution} units is past the year 2262");
 
         uint? flags = null;
@@ -515,7 +517,8 @@ internal sealed class PcapNgParser : FormatParser
 
         var stats = new InterfaceStatistics();
         ulong raw = ((ulong)Read32(block[IsbTimestampHighOffset..], be) << 32) | Read32(block[IsbTimestampLowOffset..], be);
-        if (iface.Scale.TryToNanoseconds(raw, out long ns))
+        TimestampScale scale = StatisticsScale(iface, raw, offset);
+        if (scale.TryToNanoseconds(raw, out long ns))
             stats.TimestampNs = ns;
         var options = new OptionReader(Body(block, IsbOptionsOffset), be);
         while (options.TryNext(out ushort code, out ReadOnlySpan<byte> value))
@@ -533,10 +536,10 @@ internal sealed class PcapNgParser : FormatParser
             {
                 // Start and end times are stored like block timestamps: high 32 bits first, then low 32 bits.
                 case IsbStartTime:
-                    stats.StartTimeNs = iface.Scale.TryToNanoseconds(TimestampFromHighLow(value, be), out long s) ? s : null;
+                    stats.StartTimeNs = scale.TryToNanoseconds(TimestampFromHighLow(value, be), out long s) ? s : null;
                     break;
                 case IsbEndTime:
-                    stats.EndTimeNs = iface.Scale.TryToNanoseconds(TimestampFromHighLow(value, be), out long e) ? e : null;
+                    stats.EndTimeNs = scale.TryToNanoseconds(TimestampFromHighLow(value, be), out long e) ? e : null;
                     break;
                 case IsbIfRecv: stats.ReceivedPackets = v; break;
                 case IsbIfDrop: stats.DroppedByInterface = v; break;
@@ -548,6 +551,26 @@ internal sealed class PcapNgParser : FormatParser
 
         CheckOverrun(ref options, offset, IsbOptionsOffset, "Interface Statistics Block");
         iface.Statistics = stats;
+    }
+
+    /// <summary>
+    /// The scale for an ISB's times. dumpcap 4.0 writes ISB timestamps in microseconds whatever the interface's
+    /// if_tsresol says: where the ISB time read in the interface's units lies years away from the interface's last
+    /// frame but read in microseconds lies within a day of it, microseconds are used and the oddity is noted.
+    /// </summary>
+    private TimestampScale StatisticsScale(InterfaceInfo iface, ulong raw, long offset)
+    {
+        const long Day = 86_400L * 1_000_000_000;
+        if (iface.LastFrameTimestampNs is not long last || iface.Resolution == TimestampResolution.Microseconds || iface.Resolution.PowerOfTwo)
+            return iface.Scale;
+        bool asInterface = iface.Scale.TryToNanoseconds(raw, out long a) && Math.Abs(a - last) < 365 * Day;
+        var micro = TimestampScale.Create(TimestampResolution.Microseconds, iface.TimestampOffsetSeconds);
+        bool asMicro = micro.TryToNanoseconds(raw, out long m) && Math.Abs(m - last) < Day;
+        if (asInterface || !asMicro)
+            return iface.Scale;
+        Report("interface", "pcapng.isb_microsecond_timestamps", null, offset,
+            $"Interface Statistics Block for interface {iface.Id} of section {iface.Section} has times in microseconds although the interface's resolution is {iface.Resolution} (as dumpcap 4.0 writes them); read as microseconds");
+        return micro;
     }
 
     private void ReadNameResolution(ReadOnlySpan<byte> block, long offset)

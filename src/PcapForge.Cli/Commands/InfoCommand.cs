@@ -19,6 +19,7 @@ public sealed class InfoCommand : ICliCommand
             Description = "Capture files (pcap, pcapng, optionally gzip- or zstd-compressed) or directories of them",
             Arity = ArgumentArity.OneOrMore,
         };
+        files.Validators.Add(CliValidation.RejectUnknownOptions);
         var json = new Option<bool>("--json") { Description = "One JSON object per file, one per line (JSON Lines)" };
         var maxAnomalies = new Option<int>("--max-anomalies")
         {
