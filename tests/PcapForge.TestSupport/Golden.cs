@@ -16,6 +16,7 @@ public static class Golden
     public static void Verify(string actual, string? parameters = null,
         [CallerFilePath] string sourceFile = "", [CallerMemberName] string method = "")
     {
+        sourceFile = TestData.SourcePath(sourceFile);
         string directory = Path.GetDirectoryName(sourceFile)!;
         string className = Path.GetFileNameWithoutExtension(sourceFile);
         string name = parameters is null ? $"{className}.{method}" : $"{className}.{method}_{Sanitize(parameters)}";

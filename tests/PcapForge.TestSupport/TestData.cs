@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace PcapForge.TestSupport;
 
 /// <summary>Where the test captures are: the repository's own <c>testdata/</c> and the public corpus in <c>../shared/pcaps</c>.</summary>
@@ -31,11 +29,21 @@ public static class TestData
                         || f.EndsWith(".gz", StringComparison.Ordinal) || f.EndsWith(".zst", StringComparison.Ordinal))
             .OrderBy(f => f, StringComparer.Ordinal);
 
-    private static string FindRoot([CallerFilePath] string here = "")
+    /// <summary>
+    /// Walks up from the test binaries (tests/X/bin/Release/net10.0/). Source paths are no help: a CI build
+    /// (ContinuousIntegrationBuild) maps them to /_/.
+    /// </summary>
+    private static string FindRoot()
     {
-        var dir = new DirectoryInfo(Path.GetDirectoryName(here)!);
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PcapForge.sln")))
             dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException($"PcapForge.sln not found above {here}");
+        return dir?.FullName ?? throw new InvalidOperationException($"PcapForge.sln not found above {AppContext.BaseDirectory}");
     }
+
+    /// <summary>The real path of a source file named by [CallerFilePath], undoing the /_/ mapping of CI builds.</summary>
+    public static string SourcePath(string callerFilePath) =>
+        callerFilePath.StartsWith("/_/", StringComparison.Ordinal)
+            ? Path.Combine(RepositoryRoot, callerFilePath["/_/".Length..])
+            : callerFilePath;
 }
