@@ -327,8 +327,8 @@ public class PcapNgReaderTests
         // if_tsresol is 9; the EPBs are nanoseconds.
         const ulong frameNs = 1_795_532_846_990_467_770;
         const ulong startUs = 1_795_532_846_949_372;
-        var isbStart = new CaptureBytes().U32((uint)(startUs >> 32)).U32((uint)startUs).ToArray();
-        var isb = new CaptureBytes().U32(0).U32((uint)(startUs >> 32)).U32((uint)startUs).Raw(Opts(Opt(2, isbStart))).ToArray();
+        var isbStart = new CaptureBytes().U32((uint)(startUs >> 32)).U32(unchecked((uint)startUs)).ToArray();
+        var isb = new CaptureBytes().U32(0).U32((uint)(startUs >> 32)).U32(unchecked((uint)startUs)).Raw(Opts(Opt(2, isbStart))).ToArray();
         var r = ReadResult.OfBytes(Concat(Shb(), Idb(options: Opts(Opt(9, [9]))), Epb(0, frameNs, A), Block(5, isb)));
 
         Assert.Equal((long)startUs * 1000, r.Interfaces[0].Statistics!.StartTimeNs);
@@ -340,8 +340,8 @@ public class PcapNgReaderTests
     public void IsbTimesInTheInterfaceResolutionAreTakenAsTheyAre()
     {
         const ulong frameNs = 1_795_532_846_990_467_770;
-        var isbStart = new CaptureBytes().U32((uint)(frameNs >> 32)).U32((uint)frameNs).ToArray();
-        var isb = new CaptureBytes().U32(0).U32((uint)(frameNs >> 32)).U32((uint)frameNs).Raw(Opts(Opt(2, isbStart))).ToArray();
+        var isbStart = new CaptureBytes().U32((uint)(frameNs >> 32)).U32(unchecked((uint)frameNs)).ToArray();
+        var isb = new CaptureBytes().U32(0).U32((uint)(frameNs >> 32)).U32(unchecked((uint)frameNs)).Raw(Opts(Opt(2, isbStart))).ToArray();
         var r = ReadResult.OfBytes(Concat(Shb(), Idb(options: Opts(Opt(9, [9]))), Epb(0, frameNs, A), Block(5, isb)));
 
         Assert.Equal((long)frameNs, r.Interfaces[0].Statistics!.StartTimeNs);
