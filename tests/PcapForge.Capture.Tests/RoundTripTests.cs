@@ -231,21 +231,23 @@ public class SourceTests
     [Fact]
     public void FrameLoopAllocatesNothingPerFrame()
     {
-        // Allocation is counted, not timed: the loop over 20,000 frames may allocate nothing at all once the
-        // reader is open (frames are slices of the mapping, metadata is a struct).
+        // Allocation is counted, not timed. Frames are slices of the mapping and their metadata is a struct, so the
+        // loop allocates no object per frame. The runtime's tiered JIT may allocate a few KB once while it
+        // recompiles the hot loop (seen: 6,056 bytes, never with DOTNET_TieredCompilation=0), so the bound is
+        // per frame: under one byte per frame over 19,000 frames, where a single object per frame would be 24+.
         using var file = new TempFile(ManyFrames(20_000, 100));
         using var reader = CaptureReader.Open(file.Path);
         long sum = 0;
-        reader.TryReadNext(out var first);
-        sum += first.Data.Length;
+        for (int i = 0; i < 1000 && reader.TryReadNext(out var warm); i++)
+            sum += warm.Data.Length;
         long before = GC.GetAllocatedBytesForCurrentThread();
         while (reader.TryReadNext(out var frame))
             sum += frame.Info.CapturedLength + frame.Data[0] + (frame.Info.TimestampNs & 1);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.True(sum > 0);
-        Assert.Equal(19_999, reader.FramesRead - 1);
-        Assert.Equal(0, allocated);
+        Assert.Equal(20_000, reader.FramesRead);
+        Assert.InRange(allocated, 0, 19_000 - 1);
     }
 
     [Theory]
