@@ -1,0 +1,111 @@
+namespace PcapForge.Abstractions.Dissection;
+
+/// <summary>Version of the dissector contract. A plugin built against another version is reported and skipped.</summary>
+public static class DissectorContract
+{
+    public const int Version = 1;
+}
+
+/// <summary>Types of the values a field carries (as Wireshark's FT_* types).</summary>
+public enum FieldType
+{
+    /// <summary>No value: the field marks presence (a protocol, a flag set).</summary>
+    None,
+    Boolean,
+    UInt8,
+    UInt16,
+    UInt24,
+    UInt32,
+    UInt64,
+    Int32,
+    Int64,
+
+    /// <summary>A 6-byte MAC address, taken from the frame bytes.</summary>
+    Ether,
+
+    /// <summary>A 4-byte IPv4 address, taken from the frame bytes.</summary>
+    IPv4,
+
+    /// <summary>A 16-byte IPv6 address, taken from the frame bytes.</summary>
+    IPv6,
+
+    /// <summary>Raw bytes from the frame.</summary>
+    Bytes,
+
+    /// <summary>Text from the frame (UTF-8, ASCII in practice).</summary>
+    String,
+}
+
+/// <summary>How an integer field is shown.</summary>
+public enum FieldBase
+{
+    Decimal,
+    Hex,
+}
+
+/// <summary>A field a dissector declares once: filter name (Wireshark's where it has one), display name, type, description.</summary>
+public sealed record FieldDescriptor(string FilterName, string DisplayName, FieldType Type, string Description, FieldBase Base = FieldBase.Decimal)
+{
+    /// <summary>The protocol that declared it.</summary>
+    public string Protocol { get; init; } = "";
+}
+
+/// <summary>An anomaly a dissector may report, declared once with its meaning.</summary>
+public sealed record AnomalyDescriptor(string Name, string Description)
+{
+    public string Protocol { get; init; } = "";
+}
+
+/// <summary>A dissector table: children attach to a key of it (ethertype 0x0800, tcp.port 80).</summary>
+public sealed record TableDescriptor(string Name, string Description, int KeyBits)
+{
+    public string Protocol { get; init; } = "";
+}
+
+/// <summary>What a dissector declared, as the host keeps it (for <c>dissectors list</c> and <c>fields list</c>).</summary>
+public sealed record ProtocolDescriptor(string Id, string Name, string Description)
+{
+    public List<FieldDescriptor> Fields { get; } = new();
+    public List<AnomalyDescriptor> Anomalies { get; } = new();
+    public List<TableDescriptor> Tables { get; } = new();
+    public List<(string Table, long Key)> Attachments { get; } = new();
+    public List<string> Heuristics { get; } = new();
+}
+
+/// <summary>Handle of a declared field; cheap to pass on the frame path.</summary>
+public readonly record struct FieldHandle(int Id);
+
+/// <summary>Handle of a declared anomaly.</summary>
+public readonly record struct AnomalyHandle(int Id);
+
+/// <summary>Handle of a dissector table.</summary>
+public readonly record struct TableHandle(int Id)
+{
+    public static readonly TableHandle None = new(-1);
+}
+
+/// <summary>
+/// What a dissector is given once, at start-up, to declare itself (the "declare" phase of Wireshark's two-phase
+/// registration) and to attach to its parents' tables (the "attach" phase). A parent never names its children.
+/// </summary>
+public interface IDissectorSetup
+{
+    /// <summary>Declares the protocol (lowercase id, Wireshark's abbreviation where one exists). Call once, first.</summary>
+    void Protocol(string id, string name, string description);
+
+    FieldHandle Field(string filterName, string displayName, FieldType type, string description, FieldBase fieldBase = FieldBase.Decimal);
+
+    AnomalyHandle Anomaly(string name, string description);
+
+    /// <summary>Declares a table that children attach to, with the number of bits of its keys (16 for a port).</summary>
+    TableHandle Table(string name, string description, int keyBits);
+
+    /// <summary>Attaches this dissector to <paramref name="key"/> of a parent's table (<c>ethertype</c>, <c>ip.proto</c>, <c>tcp.port</c>, <c>linktype</c>…).</summary>
+    void AttachTo(string table, long key);
+
+    /// <summary>Offers this dissector to a parent's heuristic list: it is tried on payloads no table entry claimed.</summary>
+    void AttachHeuristic(string parentProtocol);
+
+    /// <summary>Looks up a table declared by another dissector (resolved after every plugin has declared).</summary>
+    TableHandle TableRef(string name);
+}

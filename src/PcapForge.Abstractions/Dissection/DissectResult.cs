@@ -1,0 +1,40 @@
+namespace PcapForge.Abstractions.Dissection;
+
+/// <summary>
+/// What a dissector did with its layer: not mine (the engine tries another candidate or stops), or consumed a
+/// header of <see cref="Consumed"/> bytes, optionally naming the table and key that decode the payload.
+/// </summary>
+public readonly struct DissectResult
+{
+    private DissectResult(bool accepted, int consumed, TableHandle next, long key, int payloadLength)
+    {
+        Accepted = accepted;
+        Consumed = consumed;
+        NextTable = next;
+        NextKey = key;
+        PayloadLength = payloadLength;
+    }
+
+    /// <summary>False when the bytes are not this protocol (Wireshark's "return 0").</summary>
+    public bool Accepted { get; }
+
+    /// <summary>Length of this layer's header; the payload starts after it.</summary>
+    public int Consumed { get; }
+
+    /// <summary>Table that decodes the payload; <see cref="TableHandle.None"/> when this is the last layer.</summary>
+    public TableHandle NextTable { get; }
+
+    public long NextKey { get; }
+
+    /// <summary>Length of the payload when the header says (IP total length: trailing padding is not payload); -1 for the rest of the frame.</summary>
+    public int PayloadLength { get; }
+
+    public static DissectResult NotMine => default;
+
+    /// <summary>The last layer: nothing after it is decoded.</summary>
+    public static DissectResult Done(int consumed) => new(true, consumed, TableHandle.None, 0, -1);
+
+    /// <summary>The payload after <paramref name="consumed"/> bytes is decoded by <paramref name="table"/> at <paramref name="key"/>.</summary>
+    public static DissectResult Next(int consumed, TableHandle table, long key, int payloadLength = -1) =>
+        new(true, consumed, table, key, payloadLength);
+}

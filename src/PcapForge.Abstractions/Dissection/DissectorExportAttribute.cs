@@ -1,0 +1,28 @@
+using System.Composition;
+
+namespace PcapForge.Abstractions.Dissection;
+
+/// <summary>
+/// Exports a dissector to the host (System.Composition). The host reads <see cref="Id"/>, <see cref="ContractVersion"/>
+/// and <see cref="Priority"/> as export metadata before creating the dissector, so a plugin built against another
+/// contract version is skipped without running any of its code.
+/// </summary>
+[MetadataAttribute]
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
+public sealed class DissectorExportAttribute : ExportAttribute
+{
+    public DissectorExportAttribute(string id)
+        : base(typeof(IDissector))
+    {
+        Id = id;
+    }
+
+    /// <summary>The protocol id the dissector declares.</summary>
+    public string Id { get; }
+
+    /// <summary>The contract version the plugin was built against; leave it at its default.</summary>
+    public int ContractVersion { get; set; } = DissectorContract.Version;
+
+    /// <summary>Among dissectors attached to the same table key, higher priority is tried first.</summary>
+    public int Priority { get; set; }
+}

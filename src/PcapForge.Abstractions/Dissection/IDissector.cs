@@ -1,0 +1,71 @@
+namespace PcapForge.Abstractions.Dissection;
+
+/// <summary>
+/// A packet dissector: decodes one layer of a frame. Implementations are exported with
+/// <see cref="DissectorExportAttribute"/> and found by the host in the plugins folder.
+/// </summary>
+public interface IDissector
+{
+    /// <summary>Declares the protocol, its fields, anomalies and tables, and attaches to parents. Called once.</summary>
+    void Declare(IDissectorSetup setup);
+
+    /// <summary>
+    /// Decodes the layer at the start of <paramref name="data"/> (from this layer to the end of the captured bytes).
+    /// Must not throw for any input: a header that lies is an anomaly. Must not allocate on the frame path.
+    /// </summary>
+    DissectResult Dissect(PacketContext context, ReadOnlySpan<byte> data);
+}
+
+/// <summary>
+/// A dissector of a byte stream (HTTP, SSH, SMTP): receives reassembled bytes per direction with explicit gaps,
+/// as Zeek's DeliverStream/Undelivered. Declared now; the flow engine calls it.
+/// </summary>
+public interface IStreamDissector
+{
+    /// <summary>Declares the protocol, fields, anomalies and record tables, and attaches to tcp.port or the tcp heuristic list.</summary>
+    void Declare(IDissectorSetup setup);
+
+    /// <summary>Creates the per-connection state; called when a flow is first handed to this dissector.</summary>
+    IStreamParser CreateParser(StreamContext context);
+}
+
+/// <summary>Per-connection parser of a stream protocol.</summary>
+public interface IStreamParser
+{
+    /// <summary>In-order bytes of one direction. Returns how many bytes it consumed; the rest is offered again with more.</summary>
+    int OnData(StreamDirection direction, ReadOnlySpan<byte> data);
+
+    /// <summary>The capture lost <paramref name="length"/> bytes of one direction at this point.</summary>
+    void OnGap(StreamDirection direction, long length);
+
+    /// <summary>The connection ended (FIN, RST, timeout or end of input).</summary>
+    void OnEnd();
+}
+
+/// <summary>Direction of stream bytes: from the side that opened the connection, or from the other side.</summary>
+public enum StreamDirection
+{
+    FromOriginator,
+    FromResponder,
+}
+
+/// <summary>What a stream parser is told about its connection (filled by the flow engine).</summary>
+public abstract class StreamContext
+{
+    /// <summary>The flow's uid, to join records to the flows table.</summary>
+    public abstract string FlowUid { get; }
+
+    /// <summary>Number of the frame whose bytes are being delivered.</summary>
+    public abstract long CurrentFrame { get; }
+
+    /// <summary>Timestamp (ns) of the frame whose bytes are being delivered.</summary>
+    public abstract long CurrentTimestampNs { get; }
+
+    public abstract void Report(AnomalyHandle anomaly, string detail);
+
+    /// <summary>Says that the protocol was recognised on this flow (fills flows.service).</summary>
+    public abstract void Confirm();
+
+    /// <summary>Says that this is not the protocol after all; the parser is dropped.</summary>
+    public abstract void Reject(string reason);
+}

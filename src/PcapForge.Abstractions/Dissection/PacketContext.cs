@@ -1,0 +1,121 @@
+using System.Text;
+
+namespace PcapForge.Abstractions.Dissection;
+
+/// <summary>A field value found in a frame: which field, in which layer, where its bytes are, and its number.</summary>
+/// <param name="Field">The <see cref="FieldHandle"/> id.</param>
+/// <param name="Layer">Index of the layer that added it.</param>
+/// <param name="Offset">Offset of the field's bytes in the frame.</param>
+/// <param name="Length">Number of bytes.</param>
+/// <param name="Value">The integer value (integer, boolean and flag fields); 0 for addresses, bytes and strings, which are read from the frame.</param>
+public readonly record struct FieldValue(int Field, int Layer, int Offset, int Length, ulong Value);
+
+/// <summary>A decoded layer: which protocol (its index in the host's protocol list), where it starts and how long its header is.</summary>
+public readonly record struct LayerInfo(int Protocol, int Offset, int Length);
+
+/// <summary>An anomaly raised by a dissector in a frame.</summary>
+public readonly record struct RaisedAnomaly(int Anomaly, int Layer, int Offset, string Detail);
+
+/// <summary>
+/// What a dissector sees of the frame being decoded, and where it puts what it finds. One instance is reused for
+/// every frame by the engine, so the frame path allocates nothing: fields are recorded as offsets into the frame.
+/// </summary>
+public sealed class PacketContext
+{
+    private FieldValue[] _fields = new FieldValue[128];
+    private LayerInfo[] _layers = new LayerInfo[16];
+    private readonly List<RaisedAnomaly> _anomalies = new();
+    private int _fieldCount;
+    private int _layerCount;
+    private FrameInfo _frame;
+
+    /// <summary>The frame's metadata.</summary>
+    public ref readonly FrameInfo Frame => ref _frame;
+
+    /// <summary>Offset in the frame of the bytes handed to the current dissector.</summary>
+    public int LayerOffset { get; private set; }
+
+    /// <summary>True when the output wants a summary line (packets view): dissectors then append to <see cref="Info"/>.</summary>
+    public bool WantsDetail { get; private set; }
+
+    /// <summary>The summary of the frame (tcpdump/tshark "Info" column), built only when <see cref="WantsDetail"/>.</summary>
+    public StringBuilder Info { get; } = new();
+
+    public ReadOnlySpan<FieldValue> Fields => _fields.AsSpan(0, _fieldCount);
+
+    public ReadOnlySpan<LayerInfo> Layers => _layers.AsSpan(0, _layerCount);
+
+    public IReadOnlyList<RaisedAnomaly> Anomalies => _anomalies;
+
+    /// <summary>Index of the current layer in <see cref="Layers"/>.</summary>
+    public int CurrentLayer => _layerCount - 1;
+
+    /// <summary>Records a field whose bytes start <paramref name="offset"/> bytes into the current layer.</summary>
+    public void Add(FieldHandle field, int offset, int length, ulong value = 0)
+    {
+        if (_fieldCount == _fields.Length)
+            Array.Resize(ref _fields, _fields.Length * 2); // grows once to the deepest frame seen, then stays
+        _fields[_fieldCount++] = new FieldValue(field.Id, _layerCount - 1, LayerOffset + offset, length, value);
+    }
+
+    /// <summary>Reports an anomaly at <paramref name="offset"/> bytes into the current layer. Allocates (the detail): anomalies are rare.</summary>
+    public void Report(AnomalyHandle anomaly, int offset, string detail) =>
+        _anomalies.Add(new RaisedAnomaly(anomaly.Id, _layerCount - 1, LayerOffset + offset, detail));
+
+    /// <summary>The value of the last occurrence of a field in this frame, if any (a child reading its parent's field).</summary>
+    public bool TryGet(FieldHandle field, out FieldValue value)
+    {
+        for (int i = _fieldCount - 1; i >= 0; i--)
+        {
+            if (_fields[i].Field == field.Id)
+            {
+                value = _fields[i];
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
+    // ---- used by the engine ----
+
+    /// <summary>Engine: starts a frame.</summary>
+    public void BeginFrame(in FrameInfo frame, bool wantsDetail)
+    {
+        _frame = frame;
+        _fieldCount = 0;
+        _layerCount = 0;
+        _anomalies.Clear();
+        WantsDetail = wantsDetail;
+        if (wantsDetail)
+            Info.Clear();
+        LayerOffset = 0;
+    }
+
+    /// <summary>Engine: starts a layer of the given protocol at a frame offset.</summary>
+    public void BeginLayer(int protocol, int offset)
+    {
+        if (_layerCount == _layers.Length)
+            Array.Resize(ref _layers, _layers.Length * 2);
+        _layers[_layerCount++] = new LayerInfo(protocol, offset, 0);
+        LayerOffset = offset;
+    }
+
+    /// <summary>Engine: records the header length of the current layer once its dissector returned.</summary>
+    public void EndLayer(int length)
+    {
+        var l = _layers[_layerCount - 1];
+        _layers[_layerCount - 1] = l with { Length = length };
+    }
+
+    /// <summary>Engine: drops the current layer (its dissector said "not mine") and what it added.</summary>
+    public void AbandonLayer(int fieldCountBefore)
+    {
+        _layerCount--;
+        _fieldCount = fieldCountBefore;
+    }
+
+    /// <summary>Number of fields recorded so far (to abandon a layer).</summary>
+    public int FieldCount => _fieldCount;
+}

@@ -1,0 +1,87 @@
+using PcapForge.Abstractions;
+using PcapForge.Abstractions.Dissection;
+
+namespace PcapForge.Dissection;
+
+/// <summary>
+/// Decodes a frame layer by layer: starting from the link-type table, each layer's dissector consumes its header
+/// and names the table and key for its payload; candidates are tried by priority, then the parent's heuristics.
+/// A dissector that throws is caught here: the frame gets the anomaly <c>engine.dissector_exception</c> naming the
+/// plugin, and decoding of that frame stops at the layer before it.
+/// </summary>
+public sealed class DissectionEngine
+{
+    /// <summary>Layers deeper than this (tunnels in tunnels…) are not decoded; the frame gets an anomaly.</summary>
+    public const int MaxDepth = 24;
+
+    private readonly DissectorRegistry _registry;
+
+    public DissectionEngine(DissectorRegistry registry) => _registry = registry;
+
+    public DissectorRegistry Registry => _registry;
+
+    /// <summary>Number of dissector exceptions caught so far.</summary>
+    public long DissectorExceptions { get; private set; }
+
+    /// <summary>Decodes one frame into <paramref name="context"/>. Engine anomalies are reported to <paramref name="anomalies"/>.</summary>
+    public void Dissect(in Frame frame, PacketContext context, bool wantsDetail = false, IAnomalySink? anomalies = null)
+    {
+        context.BeginFrame(frame.Info, wantsDetail);
+        ReadOnlySpan<byte> data = frame.Data;
+        int offset = 0;
+        int end = data.Length;
+        TableHandle table = _registry.Root;
+        long key = frame.Info.LinkType;
+        int parent = -1;
+        for (int depth = 0; depth < MaxDepth; depth++)
+        {
+            if (offset >= end)
+                return;
+            int[] candidates = _registry.Lookup(table, key);
+            bool accepted = false;
+            DissectResult result = default;
+            for (int c = 0; c < candidates.Length + HeuristicCount(parent) && !accepted; c++)
+            {
+                int protocol = c < candidates.Length ? candidates[c] : _registry.HeuristicsOf(parent)[c - candidates.Length];
+                int fieldsBefore = context.FieldCount;
+                context.BeginLayer(protocol, offset);
+                try
+                {
+                    result = _registry.Dissector(protocol).Dissect(context, data[offset..end]);
+                }
+                catch (Exception e)
+                {
+                    context.AbandonLayer(fieldsBefore);
+                    DissectorExceptions++;
+                    anomalies?.Report(new Anomaly("frame", "engine.dissector_exception", frame.Info.Number, frame.Info.DataOffset + offset,
+                        $"dissector '{_registry.Protocols[protocol].Id}' ({Path.GetFileName(_registry.Sources[protocol])}) threw {e.GetType().Name}: {e.Message}"));
+                    return;
+                }
+
+                if (!result.Accepted)
+                {
+                    context.AbandonLayer(fieldsBefore);
+                    continue;
+                }
+
+                int consumed = Math.Clamp(result.Consumed, 0, end - offset);
+                context.EndLayer(consumed);
+                accepted = true;
+                parent = protocol;
+                offset += consumed;
+                if (result.PayloadLength >= 0)
+                    end = Math.Min(end, offset + result.PayloadLength);
+            }
+
+            if (!accepted || result.NextTable.Id < 0)
+                return;
+            table = result.NextTable;
+            key = result.NextKey;
+        }
+
+        anomalies?.Report(new Anomaly("frame", "engine.too_many_layers", frame.Info.Number, frame.Info.DataOffset + offset,
+            $"more than {MaxDepth} layers; the rest of the frame is not decoded"));
+    }
+
+    private int HeuristicCount(int parent) => parent < 0 ? 0 : _registry.HeuristicsOf(parent).Length;
+}

@@ -1,0 +1,226 @@
+using PcapForge.Abstractions.Dissection;
+
+namespace PcapForge.Dissection;
+
+/// <summary>
+/// Every protocol, field, anomaly and table the loaded dissectors declared, and the tables compiled for the frame
+/// path. Built once at start-up: each dissector declares itself through its own setup, and is kept only if its
+/// declarations are valid (a duplicate protocol id or field name, or a Declare that throws, skips it).
+/// </summary>
+public sealed class DissectorRegistry
+{
+    /// <summary>The root table: link types. Dissectors of link layers attach to it.</summary>
+    public const string LinkTypeTable = "linktype";
+
+    private readonly List<ProtocolDescriptor> _protocols = new();
+    private readonly List<IDissector> _dissectors = new();
+    private readonly List<string> _sources = new();
+    private readonly List<int> _priorities = new();
+    private readonly List<FieldDescriptor> _fields = new();
+    private readonly List<AnomalyDescriptor> _anomalies = new();
+    private readonly Dictionary<string, int> _tableIds = new(StringComparer.Ordinal);
+    private readonly List<string> _tableNames = new();
+    private readonly Dictionary<string, TableDescriptor> _tableDeclarations = new(StringComparer.Ordinal);
+    private Dictionary<long, int[]>[] _tables = [];
+
+    // Tables of at most 16-bit keys (ethertype, ports, ip.proto, linktype) are also arrays indexed by key: one
+    // bounds check instead of a hash lookup per layer on the frame path.
+    private int[]?[]?[] _dense = [];
+    private int[][] _heuristics = [];
+
+    private DissectorRegistry()
+    {
+        TableId(LinkTypeTable);
+        _tableDeclarations[LinkTypeTable] = new TableDescriptor(LinkTypeTable, "Link-layer header type of the interface (LINKTYPE_*)", 16) { Protocol = "frame" };
+    }
+
+    public IReadOnlyList<ProtocolDescriptor> Protocols => _protocols;
+    public IReadOnlyList<FieldDescriptor> Fields => _fields;
+    public IReadOnlyList<AnomalyDescriptor> Anomalies => _anomalies;
+    public IReadOnlyCollection<TableDescriptor> Tables => _tableDeclarations.Values;
+
+    /// <summary>The DLL each protocol came from, indexed like <see cref="Protocols"/>.</summary>
+    public IReadOnlyList<string> Sources => _sources;
+
+    internal IDissector Dissector(int protocol) => _dissectors[protocol];
+
+    internal TableHandle Root => new(_tableIds[LinkTypeTable]);
+
+    /// <summary>Candidates for a key of a table, highest priority first; empty when none.</summary>
+    internal int[] Lookup(TableHandle table, long key)
+    {
+        if ((uint)table.Id >= (uint)_tables.Length)
+            return [];
+        if (_dense[table.Id] is { } dense)
+            return (ulong)key < (ulong)dense.Length ? dense[key] ?? [] : [];
+        return _tables[table.Id].TryGetValue(key, out var list) ? list : [];
+    }
+
+    /// <summary>Heuristic dissectors offered to a parent protocol's payloads.</summary>
+    internal int[] HeuristicsOf(int protocol) => (uint)protocol < (uint)_heuristics.Length ? _heuristics[protocol] : [];
+
+    public int ProtocolIndex(string id) => _protocols.FindIndex(p => p.Id == id);
+
+    public int FieldIndex(string filterName) => _fields.FindIndex(f => f.FilterName == filterName);
+
+    /// <summary>Declares every dissector, in order; problems are appended to <paramref name="problems"/>.</summary>
+    public static DissectorRegistry Build(IEnumerable<LoadedDissector> loaded, List<PluginProblem> problems)
+    {
+        var registry = new DissectorRegistry();
+        var attachments = new List<(string Table, long Key, int Protocol, int Priority)>();
+        var heuristics = new List<(string Parent, int Protocol)>();
+        foreach (var d in loaded.OrderByDescending(d => d.Priority).ThenBy(d => d.Id, StringComparer.Ordinal))
+        {
+            var setup = new Setup(registry);
+            try
+            {
+                d.Dissector.Declare(setup);
+            }
+            catch (Exception e)
+            {
+                problems.Add(new PluginProblem(d.Source, $"dissector '{d.Id}' threw in Declare: {e.GetType().Name}: {e.Message}; skipped"));
+                continue;
+            }
+
+            string? problem = setup.Validate(d.Id);
+            if (problem is not null)
+            {
+                problems.Add(new PluginProblem(d.Source, problem + "; skipped"));
+                continue;
+            }
+
+            int index = registry._protocols.Count;
+            setup.Commit(index, d, attachments, heuristics);
+        }
+
+        registry.Compile(attachments, heuristics);
+        return registry;
+    }
+
+    private int TableId(string name)
+    {
+        if (!_tableIds.TryGetValue(name, out int id))
+        {
+            id = _tableNames.Count;
+            _tableIds[name] = id;
+            _tableNames.Add(name);
+        }
+
+        return id;
+    }
+
+    private void Compile(List<(string Table, long Key, int Protocol, int Priority)> attachments, List<(string Parent, int Protocol)> heuristics)
+    {
+        _tables = new Dictionary<long, int[]>[_tableNames.Count];
+        for (int t = 0; t < _tables.Length; t++)
+        {
+            string name = _tableNames[t];
+            _tables[t] = attachments.Where(a => a.Table == name)
+                .GroupBy(a => a.Key)
+                .ToDictionary(g => g.Key, g => g.OrderByDescending(a => a.Priority).Select(a => a.Protocol).ToArray());
+        }
+
+        _dense = new int[]?[]?[_tables.Length];
+        for (int t = 0; t < _tables.Length; t++)
+        {
+            if (_tableDeclarations.TryGetValue(_tableNames[t], out var decl) && decl.KeyBits <= 16)
+            {
+                var dense = new int[]?[1 << decl.KeyBits];
+                foreach (var (key, list) in _tables[t])
+                {
+                    if ((ulong)key < (ulong)dense.Length)
+                        dense[key] = list;
+                }
+
+                _dense[t] = dense;
+            }
+        }
+
+        _heuristics = new int[_protocols.Count][];
+        for (int p = 0; p < _protocols.Count; p++)
+        {
+            string id = _protocols[p].Id;
+            _heuristics[p] = heuristics.Where(h => h.Parent == id).Select(h => h.Protocol).ToArray();
+        }
+    }
+
+    /// <summary>Collects one dissector's declarations; they enter the registry only if they are valid.</summary>
+    private sealed class Setup : IDissectorSetup
+    {
+        private readonly DissectorRegistry _registry;
+        private readonly List<FieldDescriptor> _fields = new();
+        private readonly List<AnomalyDescriptor> _anomalies = new();
+        private readonly List<TableDescriptor> _tables = new();
+        private readonly List<(string, long)> _attach = new();
+        private readonly List<string> _heuristics = new();
+        private ProtocolDescriptor? _protocol;
+
+        public Setup(DissectorRegistry registry) => _registry = registry;
+
+        public void Protocol(string id, string name, string description) => _protocol = new ProtocolDescriptor(id, name, description);
+
+        public FieldHandle Field(string filterName, string displayName, FieldType type, string description, FieldBase fieldBase = FieldBase.Decimal)
+        {
+            _fields.Add(new FieldDescriptor(filterName, displayName, type, description, fieldBase) { Protocol = _protocol?.Id ?? "" });
+            return new FieldHandle(_registry._fields.Count + _fields.Count - 1);
+        }
+
+        public AnomalyHandle Anomaly(string name, string description)
+        {
+            _anomalies.Add(new AnomalyDescriptor(name, description) { Protocol = _protocol?.Id ?? "" });
+            return new AnomalyHandle(_registry._anomalies.Count + _anomalies.Count - 1);
+        }
+
+        public TableHandle Table(string name, string description, int keyBits)
+        {
+            _tables.Add(new TableDescriptor(name, description, keyBits) { Protocol = _protocol?.Id ?? "" });
+            return new TableHandle(_registry.TableId(name));
+        }
+
+        public void AttachTo(string table, long key) => _attach.Add((table, key));
+
+        public void AttachHeuristic(string parentProtocol) => _heuristics.Add(parentProtocol);
+
+        public TableHandle TableRef(string name) => new(_registry.TableId(name));
+
+        public string? Validate(string exportId)
+        {
+            if (_protocol is null)
+                return $"dissector '{exportId}' declared no protocol";
+            if (_protocol.Id != exportId)
+                return $"dissector exported as '{exportId}' declares protocol '{_protocol.Id}'";
+            if (_registry._protocols.Any(p => p.Id == _protocol.Id))
+                return $"duplicate protocol id '{_protocol.Id}' (already declared by {_registry._sources[_registry.ProtocolIndex(_protocol.Id)]})";
+            var dup = _fields.GroupBy(f => f.FilterName).FirstOrDefault(g => g.Count() > 1)?.Key
+                      ?? _fields.Select(f => f.FilterName).FirstOrDefault(n => _registry._fields.Any(f => f.FilterName == n));
+            if (dup is not null)
+                return $"dissector '{exportId}' declares field '{dup}', which is already declared";
+            var dupTable = _tables.Select(t => t.Name).FirstOrDefault(n => _registry._tableDeclarations.ContainsKey(n));
+            if (dupTable is not null)
+                return $"dissector '{exportId}' declares table '{dupTable}', which is already declared";
+            return null;
+        }
+
+        public void Commit(int index, LoadedDissector d, List<(string, long, int, int)> attachments, List<(string, int)> heuristics)
+        {
+            var p = _protocol!;
+            p.Fields.AddRange(_fields);
+            p.Anomalies.AddRange(_anomalies);
+            p.Tables.AddRange(_tables);
+            p.Attachments.AddRange(_attach);
+            p.Heuristics.AddRange(_heuristics);
+            _registry._protocols.Add(p);
+            _registry._dissectors.Add(d.Dissector);
+            _registry._sources.Add(d.Source);
+            _registry._priorities.Add(d.Priority);
+            _registry._fields.AddRange(_fields);
+            _registry._anomalies.AddRange(_anomalies);
+            foreach (var t in _tables)
+                _registry._tableDeclarations[t.Name] = t;
+            foreach (var (table, key) in _attach)
+                attachments.Add((table, key, index, d.Priority));
+            foreach (var parent in _heuristics)
+                heuristics.Add((parent, index));
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using System.Composition.Hosting;
+using System.Reflection;
+using PcapForge.Abstractions.Dissection;
+
+namespace PcapForge.Dissection;
+
+/// <summary>A dissector found in a plugin, with the DLL it came from.</summary>
+public sealed record LoadedDissector(IDissector Dissector, string Id, int Priority, string Source);
+
+/// <summary>A plugin (or one of its dissectors) that was skipped, and why.</summary>
+public sealed record PluginProblem(string Source, string Reason)
+{
+    public override string ToString() => $"{Source}: {Reason}";
+}
+
+/// <summary>
+/// Finds dissectors: every *.dll in the given folders is loaded in its own <see cref="PluginLoadContext"/> and
+/// composed with System.Composition; exports of <see cref="IDissector"/> marked with
+/// <see cref="DissectorExportAttribute"/> are created. A bad plugin is reported and skipped: the rest load.
+/// </summary>
+public static class PluginLoader
+{
+    /// <summary>The plugins folder beside the running executable.</summary>
+    public static string DefaultFolder => Path.Combine(AppContext.BaseDirectory, "plugins");
+
+    public static (List<LoadedDissector> Dissectors, List<PluginProblem> Problems) Load(IEnumerable<string> folders)
+    {
+        var dissectors = new List<LoadedDissector>();
+        var problems = new List<PluginProblem>();
+        foreach (string folder in folders.Distinct())
+        {
+            if (!Directory.Exists(folder))
+                continue;
+            var dlls = Directory.GetFiles(folder, "*.dll");
+            Array.Sort(dlls, StringComparer.Ordinal);
+            foreach (string dll in dlls)
+                LoadOne(dll, dissectors, problems);
+        }
+
+        return (dissectors, problems);
+    }
+
+    private static void LoadOne(string dll, List<LoadedDissector> dissectors, List<PluginProblem> problems)
+    {
+        Assembly assembly;
+        try
+        {
+            AssemblyName.GetAssemblyName(dll); // throws BadImageFormatException for a file that is not a .NET assembly
+            assembly = new PluginLoadContext(dll).LoadFromAssemblyPath(Path.GetFullPath(dll));
+        }
+        catch (BadImageFormatException)
+        {
+            problems.Add(new PluginProblem(dll, "not a .NET assembly; skipped"));
+            return;
+        }
+        catch (Exception e) when (e is FileLoadException or IOException)
+        {
+            problems.Add(new PluginProblem(dll, $"cannot be loaded: {e.Message}"));
+            return;
+        }
+
+        if (!ReferencesContract(assembly))
+            return; // a dependency of a plugin (or an unrelated DLL), not a plugin itself
+
+        CompositionHost container;
+        IEnumerable<Lazy<IDissector, IDictionary<string, object>>> exports;
+        try
+        {
+            container = new ContainerConfiguration().WithAssembly(assembly).CreateContainer();
+            exports = container.GetExports<Lazy<IDissector, IDictionary<string, object>>>().ToList();
+        }
+        catch (Exception e) when (e is ReflectionTypeLoadException or TypeLoadException or FileNotFoundException or System.Composition.Hosting.CompositionFailedException)
+        {
+            problems.Add(new PluginProblem(dll, $"cannot be composed: {Flatten(e)}"));
+            return;
+        }
+
+        foreach (var export in exports)
+        {
+            string id = export.Metadata.TryGetValue(nameof(DissectorExportAttribute.Id), out var i) ? i as string ?? "?" : "?";
+            int version = export.Metadata.TryGetValue(nameof(DissectorExportAttribute.ContractVersion), out var v) && v is int n ? n : 0;
+            int priority = export.Metadata.TryGetValue(nameof(DissectorExportAttribute.Priority), out var p) && p is int pr ? pr : 0;
+            if (version != DissectorContract.Version)
+            {
+                problems.Add(new PluginProblem(dll, $"dissector '{id}' was built against contract version {version}; this host speaks version {DissectorContract.Version}; skipped"));
+                continue;
+            }
+
+            try
+            {
+                dissectors.Add(new LoadedDissector(export.Value, id, priority, dll));
+            }
+            catch (Exception e)
+            {
+                problems.Add(new PluginProblem(dll, $"dissector '{id}' failed to construct: {Flatten(e)}; skipped"));
+            }
+        }
+    }
+
+    private static bool ReferencesContract(Assembly assembly) =>
+        assembly.GetReferencedAssemblies().Any(a => a.Name == "PcapForge.Abstractions");
+
+    private static string Flatten(Exception e)
+    {
+        while (e.InnerException is not null && e is System.Reflection.TargetInvocationException or System.Composition.Hosting.CompositionFailedException)
+            e = e.InnerException;
+        return $"{e.GetType().Name}: {e.Message}";
+    }
+}
