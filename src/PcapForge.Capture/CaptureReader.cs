@@ -58,8 +58,11 @@ public sealed class CaptureReader : IDisposable
     /// <summary>True when damage stopped reading before the end of the file.</summary>
     public bool StoppedEarly => _state.StoppedEarly;
 
-    /// <summary>Bytes of the file consumed so far, for progress reporting.</summary>
-    public long BytesConsumed => _source.Position;
+    /// <summary>
+    /// Bytes of the file consumed so far, for progress against <see cref="FileSize"/>: the parser's position in a
+    /// plain file, the compressed bytes read in a compressed one.
+    /// </summary>
+    public long BytesConsumed => Compression == CaptureCompression.None ? _parser.Position : _source.Position;
 
     /// <summary>
     /// Opens a capture. Throws <see cref="CaptureFormatException"/> when the file is missing, unreadable, or not a

@@ -33,18 +33,26 @@ public sealed class DissectionEngine
         TableHandle table = _registry.Root;
         long key = frame.Info.LinkType;
         int parent = -1;
+        int declared = -1;
+        long secondKey = 0;
+        bool hasSecond = false;
         for (int depth = 0; depth < MaxDepth; depth++)
         {
             if (offset >= end)
                 return;
-            int[] candidates = _registry.Lookup(table, key);
+            int[] first = _registry.Lookup(table, key);
+            int[] second = hasSecond ? _registry.Lookup(table, secondKey) : [];
+            int[] heuristics = parent < 0 ? [] : _registry.HeuristicsOf(parent);
+            int total = first.Length + second.Length + heuristics.Length;
             bool accepted = false;
             DissectResult result = default;
-            for (int c = 0; c < candidates.Length + HeuristicCount(parent) && !accepted; c++)
+            for (int c = 0; c < total && !accepted; c++)
             {
-                int protocol = c < candidates.Length ? candidates[c] : _registry.HeuristicsOf(parent)[c - candidates.Length];
+                int protocol = c < first.Length ? first[c]
+                    : c < first.Length + second.Length ? second[c - first.Length]
+                    : heuristics[c - first.Length - second.Length];
                 int fieldsBefore = context.FieldCount;
-                context.BeginLayer(protocol, offset);
+                context.BeginLayer(protocol, offset, declared);
                 try
                 {
                     result = _registry.Dissector(protocol).Dissect(context, data[offset..end]);
@@ -69,6 +77,7 @@ public sealed class DissectionEngine
                 accepted = true;
                 parent = protocol;
                 offset += consumed;
+                declared = result.PayloadLength;
                 if (result.PayloadLength >= 0)
                     end = Math.Min(end, offset + result.PayloadLength);
             }
@@ -77,11 +86,11 @@ public sealed class DissectionEngine
                 return;
             table = result.NextTable;
             key = result.NextKey;
+            secondKey = result.SecondKey;
+            hasSecond = result.HasSecondKey;
         }
 
         anomalies?.Report(new Anomaly("frame", "engine.too_many_layers", frame.Info.Number, frame.Info.DataOffset + offset,
             $"more than {MaxDepth} layers; the rest of the frame is not decoded"));
     }
-
-    private int HeuristicCount(int parent) => parent < 0 ? 0 : _registry.HeuristicsOf(parent).Length;
 }

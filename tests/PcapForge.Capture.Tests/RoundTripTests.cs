@@ -282,3 +282,24 @@ public class SourceTests
         Assert.Equal(before, File.GetLastWriteTimeUtc(file.Path));
     }
 }
+
+public class ProgressTests
+{
+    [Fact]
+    public void BytesConsumedFollowsTheReaderNotTheMappingWindow()
+    {
+        var parts = new List<byte[]> { CaptureBytes.Shb(), CaptureBytes.Idb() };
+        for (int i = 0; i < 1000; i++)
+            parts.Add(CaptureBytes.Epb(0, (ulong)i, CaptureBytes.Payload(100)));
+        var bytes = CaptureBytes.Concat(parts.ToArray());
+        using var file = new TempFile(bytes);
+        using var reader = CaptureReader.Open(file.Path);
+        var seen = new List<long>();
+        while (reader.TryReadNext(out _))
+            seen.Add(reader.BytesConsumed);
+
+        Assert.Equal(bytes.Length, seen[^1]);
+        Assert.True(seen[0] < bytes.Length / 100, $"after the first frame {seen[0]} of {bytes.Length} bytes");
+        Assert.Equal(seen.OrderBy(x => x), seen);
+    }
+}

@@ -6,13 +6,15 @@ namespace PcapForge.Abstractions.Dissection;
 /// </summary>
 public readonly struct DissectResult
 {
-    private DissectResult(bool accepted, int consumed, TableHandle next, long key, int payloadLength)
+    private DissectResult(bool accepted, int consumed, TableHandle next, long key, int payloadLength, long secondKey = 0, bool hasSecondKey = false)
     {
         Accepted = accepted;
         Consumed = consumed;
         NextTable = next;
         NextKey = key;
         PayloadLength = payloadLength;
+        SecondKey = secondKey;
+        HasSecondKey = hasSecondKey;
     }
 
     /// <summary>False when the bytes are not this protocol (Wireshark's "return 0").</summary>
@@ -26,6 +28,11 @@ public readonly struct DissectResult
 
     public long NextKey { get; }
 
+    /// <summary>A second key tried after the first one's candidates (the other port of a TCP or UDP header).</summary>
+    public long SecondKey { get; }
+
+    public bool HasSecondKey { get; }
+
     /// <summary>Length of the payload when the header says (IP total length: trailing padding is not payload); -1 for the rest of the frame.</summary>
     public int PayloadLength { get; }
 
@@ -37,4 +44,8 @@ public readonly struct DissectResult
     /// <summary>The payload after <paramref name="consumed"/> bytes is decoded by <paramref name="table"/> at <paramref name="key"/>.</summary>
     public static DissectResult Next(int consumed, TableHandle table, long key, int payloadLength = -1) =>
         new(true, consumed, table, key, payloadLength);
+
+    /// <summary>As <see cref="Next"/>, trying <paramref name="firstKey"/>'s candidates, then <paramref name="secondKey"/>'s (Wireshark tries the lower port first).</summary>
+    public static DissectResult NextEither(int consumed, TableHandle table, long firstKey, long secondKey, int payloadLength = -1) =>
+        new(true, consumed, table, firstKey, payloadLength, secondKey, firstKey != secondKey);
 }

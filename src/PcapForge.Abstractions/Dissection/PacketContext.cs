@@ -35,6 +35,12 @@ public sealed class PacketContext
     /// <summary>Offset in the frame of the bytes handed to the current dissector.</summary>
     public int LayerOffset { get; private set; }
 
+    /// <summary>
+    /// Length of the current layer (header and payload) as the parent's header declares it (the IP payload length
+    /// for TCP), or -1 when the parent says nothing. Larger than the bytes handed over when the capture is truncated.
+    /// </summary>
+    public int DeclaredLength { get; private set; } = -1;
+
     /// <summary>True when the output wants a summary line (packets view): dissectors then append to <see cref="Info"/>.</summary>
     public bool WantsDetail { get; private set; }
 
@@ -94,8 +100,9 @@ public sealed class PacketContext
     }
 
     /// <summary>Engine: starts a layer of the given protocol at a frame offset.</summary>
-    public void BeginLayer(int protocol, int offset)
+    public void BeginLayer(int protocol, int offset, int declaredLength = -1)
     {
+        DeclaredLength = declaredLength;
         if (_layerCount == _layers.Length)
             Array.Resize(ref _layers, _layers.Length * 2);
         _layers[_layerCount++] = new LayerInfo(protocol, offset, 0);

@@ -15,6 +15,9 @@ internal abstract class FormatParser
     protected ByteSource Source { get; }
     protected CaptureState State { get; }
 
+    /// <summary>Offset (in the decompressed data) of the next record or block to read.</summary>
+    public abstract long Position { get; }
+
     /// <summary>Reads the next frame; false at the end of the data or where damage stopped reading.</summary>
     public abstract bool TryReadNext(out Frame frame);
 

@@ -31,6 +31,8 @@ internal sealed class PcapNgParser : FormatParser
     {
     }
 
+    public override long Position => _position;
+
     public override bool TryReadNext(out Frame frame)
     {
         frame = default;

@@ -95,6 +95,8 @@ internal sealed class PcapParser : FormatParser
 
     public InterfaceInfo Interface => _interface;
 
+    public override long Position => _position;
+
     public override bool TryReadNext(out Frame frame)
     {
         frame = default;

@@ -1,0 +1,185 @@
+using System.Buffers.Binary;
+using PcapForge.Abstractions.Dissection;
+
+namespace PcapForge.Dissectors.Core;
+
+/// <summary>
+/// IPv4 (RFC 791): header with options, the header checksum verified, fragments recognised (their payload is
+/// not decoded until reassembly), payload bounded by the total length. Declares <c>ip.proto</c>.
+/// </summary>
+[DissectorExport("ip")]
+public sealed class Ipv4 : IDissector
+{
+    private const int MinHeaderLength = 20;
+    private const int VersionOffset = 0;
+    private const int DsfieldOffset = 1;
+    private const int TotalLengthOffset = 2;
+    private const int IdOffset = 4;
+    private const int FlagsOffset = 6;
+    private const int TtlOffset = 8;
+    private const int ProtocolOffset = 9;
+    private const int ChecksumOffset = 10;
+    private const int SourceOffset = 12;
+    private const int DestinationOffset = 16;
+    private const int FragmentOffsetMask = 0x1FFF;
+    private const int MoreFragmentsBit = 0x2000;
+    private const int DontFragmentBit = 0x4000;
+    private const int ReservedBit = 0x8000;
+
+    /// <summary>Wireshark's ip.checksum.status values.</summary>
+    private const ulong ChecksumBad = 0, ChecksumGood = 1;
+
+    private FieldHandle _version, _hdrLen, _dsfield, _dscp, _ecn, _len, _id, _flags, _rb, _df, _mf, _fragOffset, _ttl, _proto,
+        _checksum, _checksumStatus, _src, _dst, _addr;
+    private AnomalyHandle _truncated, _badVersion, _badHeaderLength, _badTotalLength, _badChecksum;
+    private TableHandle _ipProto;
+
+    public void Declare(IDissectorSetup setup)
+    {
+        setup.Protocol("ip", "Internet Protocol Version 4", "IPv4 header (RFC 791)");
+        _version = setup.Field("ip.version", "Version", FieldType.UInt8, "IP version (4)");
+        _hdrLen = setup.Field("ip.hdr_len", "Header Length", FieldType.UInt8, "Header length in bytes (IHL × 4)");
+        _dsfield = setup.Field("ip.dsfield", "Differentiated Services Field", FieldType.UInt8, "DS field (RFC 2474) with ECN (RFC 3168)", FieldBase.Hex);
+        _dscp = setup.Field("ip.dsfield.dscp", "DSCP", FieldType.UInt8, "Differentiated services code point");
+        _ecn = setup.Field("ip.dsfield.ecn", "ECN", FieldType.UInt8, "Explicit congestion notification");
+        _len = setup.Field("ip.len", "Total Length", FieldType.UInt16, "Length of header and payload");
+        _id = setup.Field("ip.id", "Identification", FieldType.UInt16, "Identification, shared by the fragments of a datagram", FieldBase.Hex);
+        _flags = setup.Field("ip.flags", "Flags", FieldType.UInt8, "The three flag bits", FieldBase.Hex);
+        _rb = setup.Field("ip.flags.rb", "Reserved bit", FieldType.Boolean, "Reserved (evil) bit");
+        _df = setup.Field("ip.flags.df", "Don't fragment", FieldType.Boolean, "Don't fragment");
+        _mf = setup.Field("ip.flags.mf", "More fragments", FieldType.Boolean, "More fragments follow");
+        _fragOffset = setup.Field("ip.frag_offset", "Fragment Offset", FieldType.UInt16, "Offset of this fragment's data in bytes");
+        _ttl = setup.Field("ip.ttl", "Time to Live", FieldType.UInt8, "Time to live");
+        _proto = setup.Field("ip.proto", "Protocol", FieldType.UInt8, "Protocol of the payload (IANA protocol number)");
+        _checksum = setup.Field("ip.checksum", "Header Checksum", FieldType.UInt16, "Header checksum as sent", FieldBase.Hex);
+        _checksumStatus = setup.Field("ip.checksum.status", "Header checksum status", FieldType.UInt8, "0 bad, 1 good");
+        _src = setup.Field("ip.src", "Source Address", FieldType.IPv4, "Source address");
+        _dst = setup.Field("ip.dst", "Destination Address", FieldType.IPv4, "Destination address");
+        _addr = setup.Field("ip.addr", "Source or Destination Address", FieldType.IPv4, "Source or destination address (matches either)");
+        _truncated = setup.Anomaly("ip.truncated", "Fewer bytes than an IPv4 header");
+        _badVersion = setup.Anomaly("ip.version_invalid", "The version field of a packet sent as IPv4 is not 4");
+        _badHeaderLength = setup.Anomaly("ip.hdr_len_invalid", "The header length is under 20 bytes or past the captured bytes");
+        _badTotalLength = setup.Anomaly("ip.len_invalid", "The total length is smaller than the header, or larger than the frame that carried it");
+        _badChecksum = setup.Anomaly("ip.checksum_bad", "The header checksum does not match the header");
+        _ipProto = setup.Table("ip.proto", "IP protocol number of an IPv4 or IPv6 payload", 8);
+        setup.AttachTo("ethertype", 0x0800);
+        setup.AttachTo("ip.proto", 4); // IP in IP (RFC 2003)
+    }
+
+    public DissectResult Dissect(PacketContext context, ReadOnlySpan<byte> data)
+    {
+        if (data.Length < MinHeaderLength)
+        {
+            context.Report(_truncated, 0, $"{data.Length} bytes, an IPv4 header needs {MinHeaderLength}");
+            return DissectResult.Done(data.Length);
+        }
+
+        int version = data[VersionOffset] >> 4;
+        int headerLength = (data[VersionOffset] & 0x0F) * 4;
+        context.Add(_version, VersionOffset, 1, (ulong)version);
+        if (version != 4)
+        {
+            context.Report(_badVersion, VersionOffset, $"version {version}");
+            return DissectResult.Done(1);
+        }
+
+        context.Add(_hdrLen, VersionOffset, 1, (ulong)headerLength);
+        if (headerLength < MinHeaderLength || headerLength > data.Length)
+        {
+            context.Report(_badHeaderLength, VersionOffset, $"header length {headerLength}, captured {data.Length}");
+            return DissectResult.Done(Math.Min(data.Length, MinHeaderLength));
+        }
+
+        byte ds = data[DsfieldOffset];
+        context.Add(_dsfield, DsfieldOffset, 1, ds);
+        context.Add(_dscp, DsfieldOffset, 1, (ulong)(ds >> 2));
+        context.Add(_ecn, DsfieldOffset, 1, (ulong)(ds & 3));
+        ushort totalLength = BinaryPrimitives.ReadUInt16BigEndian(data[TotalLengthOffset..]);
+        context.Add(_len, TotalLengthOffset, 2, totalLength);
+        context.Add(_id, IdOffset, 2, BinaryPrimitives.ReadUInt16BigEndian(data[IdOffset..]));
+        ushort flagsAndOffset = BinaryPrimitives.ReadUInt16BigEndian(data[FlagsOffset..]);
+        context.Add(_flags, FlagsOffset, 1, (ulong)(flagsAndOffset >> 13));
+        context.Add(_rb, FlagsOffset, 1, (flagsAndOffset & ReservedBit) != 0 ? 1UL : 0);
+        context.Add(_df, FlagsOffset, 1, (flagsAndOffset & DontFragmentBit) != 0 ? 1UL : 0);
+        context.Add(_mf, FlagsOffset, 1, (flagsAndOffset & MoreFragmentsBit) != 0 ? 1UL : 0);
+        int fragmentOffset = (flagsAndOffset & FragmentOffsetMask) * 8;
+        context.Add(_fragOffset, FlagsOffset, 2, (ulong)fragmentOffset);
+        context.Add(_ttl, TtlOffset, 1, data[TtlOffset]);
+        byte protocol = data[ProtocolOffset];
+        context.Add(_proto, ProtocolOffset, 1, protocol);
+        ushort checksum = BinaryPrimitives.ReadUInt16BigEndian(data[ChecksumOffset..]);
+        context.Add(_checksum, ChecksumOffset, 2, checksum);
+        bool checksumGood = InternetChecksum.Compute(data[..headerLength]) == 0;
+        context.Add(_checksumStatus, ChecksumOffset, 2, checksumGood ? ChecksumGood : ChecksumBad);
+        if (!checksumGood)
+            context.Report(_badChecksum, ChecksumOffset, $"header checksum 0x{checksum:x4} does not match the header");
+        context.Add(_src, SourceOffset, 4);
+        context.Add(_dst, DestinationOffset, 4);
+        context.Add(_addr, SourceOffset, 4);
+        context.Add(_addr, DestinationOffset, 4);
+
+        // The frame may carry Ethernet padding after the datagram (payload bounded by the total length), or be
+        // cut by the snaplen (then the payload is what was captured, and that is not an anomaly).
+        int payloadLength = totalLength - headerLength;
+        if (totalLength < headerLength)
+        {
+            context.Report(_badTotalLength, TotalLengthOffset, $"total length {totalLength} is less than the header length {headerLength}");
+            payloadLength = data.Length - headerLength;
+        }
+        else if (totalLength > data.Length && !context.Frame.IsTruncated && !LayerNesting.IsInner(context))
+        {
+            // An inner header quoted by an ICMP error is expected to be cut short; an outer one is not.
+            context.Report(_badTotalLength, TotalLengthOffset, $"total length {totalLength} is more than the {data.Length} bytes the frame carries");
+        }
+
+        if (context.WantsDetail)
+        {
+            context.Info.Clear();
+            context.Info.Append("IPv4 proto ").Append(protocol);
+            if (fragmentOffset != 0 || (flagsAndOffset & MoreFragmentsBit) != 0)
+                context.Info.Append(" fragment off=").Append(fragmentOffset).Append((flagsAndOffset & MoreFragmentsBit) != 0 ? " MF" : "");
+        }
+
+        // A fragment other than the first carries no header of the next protocol; the first one has only part of
+        // the payload. Neither is decoded further until reassembly joins them.
+        if (fragmentOffset != 0 || (flagsAndOffset & MoreFragmentsBit) != 0)
+            return DissectResult.Done(headerLength);
+        return DissectResult.Next(headerLength, _ipProto, protocol, payloadLength);
+    }
+}
+
+/// <summary>Where a layer stands among layers of its own protocol.</summary>
+internal static class LayerNesting
+{
+    /// <summary>True when an earlier layer of the frame is of the same protocol (a tunnelled or quoted packet).</summary>
+    public static bool IsInner(PacketContext context)
+    {
+        var layers = context.Layers;
+        int current = context.CurrentLayer;
+        for (int i = 0; i < current; i++)
+        {
+            if (layers[i].Protocol == layers[current].Protocol)
+                return true;
+        }
+
+        return false;
+    }
+}
+
+/// <summary>The Internet checksum (RFC 1071): one's-complement sum of 16-bit words.</summary>
+internal static class InternetChecksum
+{
+    /// <summary>Folds the one's-complement sum; over a header that includes its checksum, a correct one gives 0.</summary>
+    public static ushort Compute(ReadOnlySpan<byte> data, uint initial = 0)
+    {
+        uint sum = initial;
+        int i = 0;
+        for (; i + 1 < data.Length; i += 2)
+            sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
+        if (i < data.Length)
+            sum += (uint)data[i] << 8;
+        while ((sum >> 16) != 0)
+            sum = (sum & 0xFFFF) + (sum >> 16);
+        return (ushort)~sum;
+    }
+}

@@ -1,0 +1,208 @@
+using PcapForge.Abstractions;
+using PcapForge.Dissectors.Core;
+
+namespace PcapForge.Dissection.Tests;
+
+/// <summary>Ethernet, VLAN, IPv4, IPv6, TCP and UDP from bytes written in the test.</summary>
+public class CoreDissectorTests
+{
+    private static Harness Core() => new(new Ethernet(), new Vlan(), new Ipv4(), new Ipv6(), new Tcp(), new Udp());
+
+    private static readonly byte[] EthHeader = Hex("020000000002 020000000001 0800");
+
+    /// <summary>IPv4 10.0.0.1 → 10.0.0.2, TCP 51234 → 80, SYN with MSS 1460, SACK permitted, timestamps, window scale 7.</summary>
+    private static readonly byte[] TcpSyn = Hex(
+        "4500 003c 1c46 4000 4006 0a6f 0a000001 0a000002" +
+        "c822 0050 00000064 00000000 a002 faf0 0000 0000" +
+        "020405b4 0402 080a 00000001 00000000 01 030307");
+
+    private static byte[] Hex(string s) => Convert.FromHexString(s.Replace(" ", ""));
+
+    private static byte[] Ipv4Checksummed(byte[] packet)
+    {
+        var p = (byte[])packet.Clone();
+        p[10] = p[11] = 0;
+        ushort sum = Checksum(p.AsSpan(0, (p[0] & 0xF) * 4));
+        p[10] = (byte)(sum >> 8);
+        p[11] = (byte)sum;
+        return p;
+    }
+
+    private static ushort Checksum(ReadOnlySpan<byte> d)
+    {
+        uint s = 0;
+        for (int i = 0; i + 1 < d.Length; i += 2)
+            s += (uint)(d[i] << 8 | d[i + 1]);
+        while (s >> 16 != 0)
+            s = (s & 0xFFFF) + (s >> 16);
+        return (ushort)~s;
+    }
+
+    [Fact]
+    public void EthernetIpv4TcpSynDecodesEveryLayerWithWiresharkFieldNames()
+    {
+        var frame = EthHeader.Concat(Ipv4Checksummed(TcpSyn)).ToArray();
+        var d = Core().Dissect(frame, LinkTypes.Ethernet);
+
+        Assert.Equal(["eth", "ip", "tcp"], d.Layers);
+        Assert.Empty(d.Anomalies);
+        Assert.Equal("02:00:00:00:00:01", d.One("eth.src"));
+        Assert.Equal("02:00:00:00:00:02", d.One("eth.dst"));
+        Assert.Equal(["02:00:00:00:00:01", "02:00:00:00:00:02"], d.All("eth.addr"));
+        Assert.Equal("0x0800", d.One("eth.type"));
+        Assert.Equal("10.0.0.1", d.One("ip.src"));
+        Assert.Equal("10.0.0.2", d.One("ip.dst"));
+        Assert.Equal("6", d.One("ip.proto"));
+        Assert.Equal("1", d.One("ip.checksum.status"));
+        Assert.Equal("True", d.One("ip.flags.df"));
+        Assert.Equal("51234", d.One("tcp.srcport"));
+        Assert.Equal("80", d.One("tcp.dstport"));
+        Assert.Equal(["51234", "80"], d.All("tcp.port"));
+        Assert.Equal("100", d.One("tcp.seq_raw"));
+        Assert.Equal("0x0002", d.One("tcp.flags"));
+        Assert.Equal("True", d.One("tcp.flags.syn"));
+        Assert.Equal("False", d.One("tcp.flags.ack"));
+        Assert.Equal("1460", d.One("tcp.options.mss_val"));
+        Assert.Equal("7", d.One("tcp.options.wscale.shift"));
+        Assert.True(d.Has("tcp.options.sack_perm"));
+        Assert.Equal("1", d.One("tcp.options.timestamp.tsval"));
+        Assert.Equal("0", d.One("tcp.len"));
+        Assert.Equal("51234 → 80 [SYN] Seq=100 Win=64240 Len=0", d.Info);
+    }
+
+    [Fact]
+    public void BadIpv4HeaderChecksumIsAnAnomalyAndDecodingGoesOn()
+    {
+        var packet = Ipv4Checksummed(TcpSyn);
+        packet[11] ^= 0xFF;
+        var d = Core().Dissect(EthHeader.Concat(packet).ToArray(), LinkTypes.Ethernet);
+
+        Assert.Equal(["eth", "ip", "tcp"], d.Layers);
+        Assert.Equal(["ip.checksum_bad"], d.Anomalies);
+        Assert.Equal("0", d.One("ip.checksum.status"));
+    }
+
+    [Fact]
+    public void EthernetPaddingAfterTheDatagramIsNotTcpPayload()
+    {
+        // A 40-byte IPv4+TCP ACK padded to the 60-byte Ethernet minimum: tcp.len must be 0, not 6.
+        var ack = Hex("4500 0028 0001 4000 4006 0000 0a000001 0a000002 c822 0050 00000065 00000001 5010 0100 0000 0000");
+        var frame = EthHeader.Concat(Ipv4Checksummed(ack)).Concat(new byte[6]).ToArray();
+        var d = Core().Dissect(frame, LinkTypes.Ethernet);
+
+        Assert.Empty(d.Anomalies);
+        Assert.Equal("0", d.One("tcp.len"));
+    }
+
+    [Fact]
+    public void SnaplenTruncatedFrameKeepsTheTcpLengthFromTheIpHeaderWithoutAnomaly()
+    {
+        var packet = Ipv4Checksummed(Hex("4500 05dc 0001 4000 4006 0000 0a000001 0a000002 c822 0050 00000065 00000001 5018 0100 0000 0000"));
+        var frame = EthHeader.Concat(packet).ToArray(); // 54 bytes captured of a 1514-byte frame
+        var d = Core().Dissect(frame, LinkTypes.Ethernet, originalLength: 1514);
+
+        Assert.Empty(d.Anomalies);
+        Assert.Equal("1460", d.One("tcp.len"));
+    }
+
+    [Fact]
+    public void QinQTagsAreLayersOfTheirOwnAndVlanZeroIsKept()
+    {
+        var frame = Hex("020000000002 020000000001 88a8 a064 8100 0000 0800").Concat(Ipv4Checksummed(TcpSyn)).ToArray();
+        var d = Core().Dissect(frame, LinkTypes.Ethernet);
+
+        Assert.Equal(["eth", "vlan", "vlan", "ip", "tcp"], d.Layers);
+        Assert.Equal(["100", "0"], d.All("vlan.id"));
+        Assert.Equal(["5", "0"], d.All("vlan.priority"));
+        Assert.Equal(["0x8100", "0x0800"], d.All("vlan.etype"));
+    }
+
+    [Fact]
+    public void Ipv6WithHopByHopAndDestinationOptionsReachesUdp()
+    {
+        // IPv6 fd00::1 → fd00::2, hop-by-hop (8 bytes) → destination options (8 bytes) → UDP 5353 → 53, 4 bytes payload.
+        var packet = Hex(
+            "6000 0000 001c 00 40 fd000000000000000000000000000001 fd000000000000000000000000000002" +
+            "3c00 0000 0000 0000" + "1100 0000 0000 0000" + "14e9 0035 000c 0000 deadbeef");
+        var frame = Hex("020000000002 020000000001 86dd").Concat(packet).ToArray();
+        var d = Core().Dissect(frame, LinkTypes.Ethernet);
+
+        Assert.Equal(["eth", "ipv6", "udp"], d.Layers);
+        Assert.Empty(d.Anomalies);
+        Assert.Equal("fd00::1", d.One("ipv6.src"));
+        Assert.Equal("0", d.One("ipv6.nxt"));
+        Assert.Equal("5353", d.One("udp.srcport"));
+        Assert.Equal("12", d.One("udp.length"));
+    }
+
+    [Fact]
+    public void Ipv6ExtensionHeaderRunningPastThePacketIsAnAnomaly()
+    {
+        var packet = Hex("6000 0000 0008 00 40 fd000000000000000000000000000001 fd000000000000000000000000000002" + "11 05 000000000000");
+        var d = Core().Dissect(Hex("020000000002 020000000001 86dd").Concat(packet).ToArray(), LinkTypes.Ethernet);
+
+        Assert.Equal(["ipv6.ext_header_truncated"], d.Anomalies);
+        Assert.Equal(["eth", "ipv6"], d.Layers);
+    }
+
+    [Fact]
+    public void UdpLengthLargerThanTheIpPayloadIsAnAnomaly()
+    {
+        var packet = Ipv4Checksummed(Hex("4500 0020 0001 0000 4011 0000 0a000001 0a000002 14e9 0035 00ff 0000 deadbeef"));
+        var d = Core().Dissect(EthHeader.Concat(packet).ToArray(), LinkTypes.Ethernet);
+
+        Assert.Contains("udp.length_invalid", d.Anomalies);
+    }
+
+    [Fact]
+    public void IpFragmentsAreNotDecodedPastTheIpHeader()
+    {
+        var packet = Ipv4Checksummed(Hex("4500 0020 0001 2000 4011 0000 0a000001 0a000002 14e9 0035 000c 0000 deadbeef"));
+        var d = Core().Dissect(EthHeader.Concat(packet).ToArray(), LinkTypes.Ethernet);
+
+        Assert.Equal(["eth", "ip"], d.Layers);
+        Assert.Equal("True", d.One("ip.flags.mf"));
+    }
+
+    [Fact]
+    public void EveryPrefixOfAFrameDecodesWithoutThrowing()
+    {
+        // Truncated frames decode as far as the bytes go; a header cut short is an anomaly, never an exception.
+        var harness = Core();
+        var frame = EthHeader.Concat(Ipv4Checksummed(TcpSyn)).ToArray();
+        for (int n = 0; n <= frame.Length; n++)
+        {
+            var d = harness.Dissect(frame[..n], LinkTypes.Ethernet, originalLength: frame.Length);
+            Assert.DoesNotContain("engine.dissector_exception", d.Anomalies);
+            if (n > 0 && n < 14)
+                Assert.Contains("eth.truncated", d.Anomalies);
+            if (n > 14 && n < 34)
+                Assert.Contains("ip.truncated", d.Anomalies);
+            if (n > 34 && n < 54)
+                Assert.Contains("tcp.truncated", d.Anomalies);
+        }
+    }
+
+    [Fact]
+    public void RandomBytesNeverThrow()
+    {
+        var harness = Core();
+        var random = new Random(7);
+        for (int i = 0; i < 2000; i++)
+        {
+            var frame = new byte[random.Next(0, 120)];
+            random.NextBytes(frame);
+            if (frame.Length > 14)
+            {
+                frame[12] = 0x08; // make most of them reach IPv4 …
+                frame[13] = (byte)(i % 3 == 0 ? 0xdd : 0x00);
+                frame[14] = (byte)(i % 3 == 0 ? 0x60 : 0x45);
+                if (i % 3 == 0)
+                    frame[12] = 0x86;
+            }
+
+            var d = harness.Dissect(frame, LinkTypes.Ethernet);
+            Assert.DoesNotContain("engine.dissector_exception", d.Anomalies);
+        }
+    }
+}
