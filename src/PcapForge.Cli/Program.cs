@@ -13,14 +13,27 @@ public static class Program
     {
         using var services = new ServiceCollection()
             .AddSingleton(console)
+            .AddSingleton<PluginHost>()
+            .AddSingleton<DissectorsCommand>()
             .AddSingleton<ICliCommand, InfoCommand>()
+            .AddSingleton<ICliCommand, PacketsCommand>()
+            .AddSingleton<ICliCommand>(s => s.GetRequiredService<DissectorsCommand>())
             .BuildServiceProvider();
 
         var root = new RootCommand("PcapForge: offline packet-capture forensics. Reads pcap and pcapng, writes Parquet, queries with SQL.");
+        var plugins = new Option<string[]>("--plugins")
+        {
+            Description = "Also load dissector plugins from this folder (besides plugins/ next to the executable)",
+            Recursive = true,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        root.Add(plugins);
         foreach (var command in services.GetServices<ICliCommand>())
             root.Add(command.Build());
+        root.Add(services.GetRequiredService<DissectorsCommand>().BuildFields());
 
         var parse = root.Parse(args);
+        services.GetRequiredService<PluginHost>().ExtraFolders.AddRange(parse.GetValue(plugins) ?? []);
         var config = new InvocationConfiguration
         {
             Output = console.Out,

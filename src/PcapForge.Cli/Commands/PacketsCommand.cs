@@ -1,0 +1,183 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using PcapForge.Abstractions;
+using PcapForge.Abstractions.Dissection;
+using PcapForge.Capture;
+using PcapForge.Dissection;
+
+namespace PcapForge.Cli.Commands;
+
+/// <summary>
+/// <c>pcapforge packets FILE [-c N] [--frame N] [-V]</c>: one line per frame like tshark (number, time since the
+/// first frame, source, destination, protocol, length, info), or the layer tree of a frame like Wireshark's
+/// packet details, every field with its filter name, value, and byte offset and length.
+/// </summary>
+public sealed class PacketsCommand : ICliCommand
+{
+    private readonly Console _console;
+    private readonly PluginHost _plugins;
+
+    public PacketsCommand(Console console, PluginHost plugins)
+    {
+        _console = console;
+        _plugins = plugins;
+    }
+
+    public Command Build()
+    {
+        var file = new Argument<string>("file") { Description = "A capture file (pcap or pcapng, optionally compressed)" };
+        file.Validators.Add(CliValidation.RejectUnknownOptions);
+        var count = new Option<long?>("--count", "-c") { Description = "Stop after this many frames" };
+        var frame = new Option<long?>("--frame") { Description = "Show the layer tree of this frame (1-based) only" };
+        var verbose = new Option<bool>("--verbose", "-V") { Description = "Show the layer tree of every frame" };
+        var command = new Command("packets", "List frames one per line like tshark, or show their layers and fields") { file, count, frame, verbose };
+        command.SetAction(r => Run(r.GetValue(file)!, r.GetValue(count), r.GetValue(frame), r.GetValue(verbose)));
+        return command;
+    }
+
+    internal int Run(string path, long? count, long? onlyFrame, bool verbose)
+    {
+        var engine = _plugins.Engine;
+        var registry = engine.Registry;
+        var anomalies = new AnomalyCollector(100_000);
+        CaptureReader reader;
+        try
+        {
+            reader = CaptureReader.Open(path, new CaptureReaderOptions { Anomalies = anomalies });
+        }
+        catch (CaptureFormatException e)
+        {
+            _console.Error.WriteLine($"pcapforge packets: error: {e.Message}");
+            return ExitCodes.InputError;
+        }
+
+        using (reader)
+        {
+            var columns = new Columns(registry);
+            var context = new PacketContext();
+            var output = _console.Out;
+            long? firstTs = null;
+            int reported = 0;
+            while (reader.TryReadNext(out Frame frame))
+            {
+                var info = frame.Info;
+                if (count is long c && info.Number > c)
+                    break;
+                if (onlyFrame is long n && info.Number != n)
+                {
+                    if (info.Number > n)
+                        break;
+                    continue;
+                }
+
+                engine.Dissect(frame, context, wantsDetail: true, anomalies);
+                if (info.HasTimestamp)
+                    firstTs ??= info.TimestampNs;
+                if (onlyFrame is not null || verbose)
+                    WriteTree(output, registry, context, frame);
+                else
+                    output.WriteLine(columns.Line(context, frame, firstTs));
+
+                // Reader and engine anomalies as they happen, after the frame they belong to.
+                for (; reported < anomalies.Kept.Count; reported++)
+                    output.WriteLine($"    anomaly: {anomalies.Kept[reported]}");
+                foreach (var a in context.Anomalies)
+                    output.WriteLine($"    anomaly: {registry.Anomalies[a.Anomaly].Name} at frame offset {a.Offset}: {a.Detail}");
+            }
+
+            for (; reported < anomalies.Kept.Count; reported++)
+                output.WriteLine($"    anomaly: {anomalies.Kept[reported]}");
+            if (onlyFrame is long wanted && reader.FramesRead < wanted)
+            {
+                _console.Error.WriteLine($"pcapforge packets: the capture has {reader.FramesRead} frames; there is no frame {wanted}");
+                return ExitCodes.Usage;
+            }
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static void WriteTree(TextWriter output, DissectorRegistry registry, PacketContext context, in Frame frame)
+    {
+        var info = frame.Info;
+        var b = new StringBuilder();
+        b.Append(CultureInfo.InvariantCulture, $"Frame {info.Number}: {info.OriginalLength} bytes on wire, {info.CapturedLength} bytes captured, ");
+        b.Append(CultureInfo.InvariantCulture, $"interface {info.InterfaceIndex}, link type {info.LinkType} ({LinkTypes.Name(info.LinkType)})");
+        if (info.HasTimestamp)
+            b.Append(", ").Append(Timestamps.ToIso8601(info.TimestampNs));
+        b.Append('\n');
+        var layers = context.Layers;
+        var fields = context.Fields;
+        for (int l = 0; l < layers.Length; l++)
+        {
+            var p = registry.Protocols[layers[l].Protocol];
+            b.Append(CultureInfo.InvariantCulture, $"{p.Name} ({p.Id}), offset {layers[l].Offset}, {layers[l].Length} bytes\n");
+            foreach (var f in fields)
+            {
+                if (f.Layer != l)
+                    continue;
+                var d = registry.Fields[f.Field];
+                b.Append(CultureInfo.InvariantCulture, $"    {d.FilterName} ({d.DisplayName}): {FieldFormatter.Format(d, f, frame.Data)}  [{f.Offset}+{f.Length}]\n");
+            }
+        }
+
+        int decoded = layers.Length == 0 ? 0 : layers[^1].Offset + layers[^1].Length;
+        if (decoded < info.CapturedLength)
+            b.Append(CultureInfo.InvariantCulture, $"Data, offset {decoded}, {info.CapturedLength - decoded} bytes\n");
+        output.Write(b.ToString());
+    }
+
+    /// <summary>The tshark-like summary columns.</summary>
+    private sealed class Columns
+    {
+        private readonly DissectorRegistry _registry;
+        private readonly int[] _src;
+        private readonly int[] _dst;
+
+        public Columns(DissectorRegistry registry)
+        {
+            _registry = registry;
+            // Source and destination come from the innermost of these that the frame has (network before link layer).
+            _src = new[] { "ip.src", "ipv6.src", "arp.src.proto_ipv4", "eth.src", "sll.src.eth" }.Select(registry.FieldIndex).Where(i => i >= 0).ToArray();
+            _dst = new[] { "ip.dst", "ipv6.dst", "arp.dst.proto_ipv4", "eth.dst" }.Select(registry.FieldIndex).Where(i => i >= 0).ToArray();
+        }
+
+        public string Line(PacketContext context, in Frame frame, long? firstTs)
+        {
+            var info = frame.Info;
+            string time = info.HasTimestamp && firstTs is long f
+                ? Timestamps.FormatSeconds(info.TimestampNs - f)[..^3]
+                : "-";
+            string source = Address(context, frame, _src);
+            string destination = Address(context, frame, _dst);
+            var layers = context.Layers;
+            string protocol = layers.Length == 0 ? LinkTypes.Name(info.LinkType) : ProtocolColumn(_registry.Protocols[layers[^1].Protocol].Id);
+            string text = context.Info.Length > 0 ? context.Info.ToString() : "";
+            return string.Create(CultureInfo.InvariantCulture, $"{info.Number,6} {time,12} {source,-39} → {destination,-39} {protocol,-8} {info.OriginalLength,6} {text}");
+        }
+
+        private string Address(PacketContext context, in Frame frame, int[] candidates)
+        {
+            foreach (int field in candidates)
+            {
+                var fields = context.Fields;
+                for (int i = fields.Length - 1; i >= 0; i--)
+                {
+                    if (fields[i].Field == field)
+                        return FieldFormatter.Format(_registry.Fields[field], fields[i], frame.Data);
+                }
+            }
+
+            return "";
+        }
+
+        private static string ProtocolColumn(string id) => id switch
+        {
+            "ip" => "IPv4",
+            "ipv6" => "IPv6",
+            "eth" => "Ethernet",
+            _ => id.ToUpperInvariant(),
+        };
+    }
+}
