@@ -5,11 +5,12 @@ using PcapForge.Abstractions;
 using PcapForge.Abstractions.Dissection;
 using PcapForge.Capture;
 using PcapForge.Dissection;
+using PcapForge.Dissection.Filters;
 
 namespace PcapForge.Cli.Commands;
 
 /// <summary>
-/// <c>pcapforge packets FILE [-c N] [--frame N] [-V]</c>: one line per frame like tshark (number, time since the
+/// <c>pcapforge packets FILE [-Y FILTER] [-c N] [--frame N] [-V]</c>: one line per frame like tshark (number, time since the
 /// first frame, source, destination, protocol, length, info), or the layer tree of a frame like Wireshark's
 /// packet details, every field with its filter name, value, and byte offset and length.
 /// </summary>
@@ -31,15 +32,30 @@ public sealed class PacketsCommand : ICliCommand
         var count = new Option<long?>("--count", "-c") { Description = "Stop after this many frames" };
         var frame = new Option<long?>("--frame") { Description = "Show the layer tree of this frame (1-based) only" };
         var verbose = new Option<bool>("--verbose", "-V") { Description = "Show the layer tree of every frame" };
-        var command = new Command("packets", "List frames one per line like tshark, or show their layers and fields") { file, count, frame, verbose };
-        command.SetAction(r => Run(r.GetValue(file)!, r.GetValue(count), r.GetValue(frame), r.GetValue(verbose)));
+        var filter = new Option<string?>("--display-filter", "-Y") { Description = "Only frames matching this display filter (Wireshark syntax, e.g. \"tcp.port == 80 && ip.addr == 10.0.0.0/8\")" };
+        var command = new Command("packets", "List frames one per line like tshark, or show their layers and fields") { file, count, frame, verbose, filter };
+        command.SetAction(r => Run(r.GetValue(file)!, r.GetValue(count), r.GetValue(frame), r.GetValue(verbose), r.GetValue(filter)));
         return command;
     }
 
-    internal int Run(string path, long? count, long? onlyFrame, bool verbose)
+    internal int Run(string path, long? count, long? onlyFrame, bool verbose, string? filterText = null)
     {
         var engine = _plugins.Engine;
         var registry = engine.Registry;
+        DisplayFilter? filter = null;
+        if (filterText is not null)
+        {
+            try
+            {
+                filter = DisplayFilter.Compile(filterText, registry);
+            }
+            catch (FilterSyntaxException e)
+            {
+                _console.Error.WriteLine($"pcapforge packets: invalid display filter:\n{e.Render()}");
+                return ExitCodes.Usage;
+            }
+        }
+
         var anomalies = new AnomalyCollector(100_000);
         CaptureReader reader;
         try
@@ -58,11 +74,12 @@ public sealed class PacketsCommand : ICliCommand
             var context = new PacketContext();
             var output = _console.Out;
             long? firstTs = null;
+            long shown = 0;
             int reported = 0;
             while (reader.TryReadNext(out Frame frame))
             {
                 var info = frame.Info;
-                if (count is long c && info.Number > c)
+                if (count is long c && shown >= c)
                     break;
                 if (onlyFrame is long n && info.Number != n)
                 {
@@ -74,6 +91,13 @@ public sealed class PacketsCommand : ICliCommand
                 engine.Dissect(frame, context, wantsDetail: true, anomalies);
                 if (info.HasTimestamp)
                     firstTs ??= info.TimestampNs;
+                if (filter is not null && !filter.Matches(context, frame.Data))
+                {
+                    reported = anomalies.Kept.Count; // anomalies of frames not shown are not printed
+                    continue;
+                }
+
+                shown++;
                 if (onlyFrame is not null || verbose)
                     WriteTree(output, registry, context, frame);
                 else
