@@ -21,6 +21,7 @@ try
         "generate" => Commands.Generate(rest),
         "run" => Commands.Run(rest),
         "iterate" => Commands.Iterate(rest),
+        "decode" => PcapForge.Bench.Benchmarks.Decode.Command(rest),
         _ => Commands.Help(mode is "help" or "--help" or "-h" ? 0 : 2),
     };
 }

@@ -33,7 +33,9 @@ public sealed class PacketContext
     public ref readonly FrameInfo Frame => ref _frame;
 
     /// <summary>Offset in the frame of the bytes handed to the current dissector.</summary>
-    public int LayerOffset { get; private set; }
+    public int LayerOffset => _layerOffset;
+
+    private int _layerOffset;
 
     /// <summary>
     /// Length of the current layer (header and payload) as the parent's header declares it (the IP payload length
@@ -57,16 +59,28 @@ public sealed class PacketContext
     public int CurrentLayer => _layerCount - 1;
 
     /// <summary>Records a field whose bytes start <paramref name="offset"/> bytes into the current layer.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Add(FieldHandle field, int offset, int length, ulong value = 0)
     {
-        if (_fieldCount == _fields.Length)
-            Array.Resize(ref _fields, _fields.Length * 2); // grows once to the deepest frame seen, then stays
-        _fields[_fieldCount++] = new FieldValue(field.Id, _layerCount - 1, LayerOffset + offset, length, value);
+        var fields = _fields;
+        int n = _fieldCount;
+        if ((uint)n >= (uint)fields.Length)
+        {
+            Grow();
+            fields = _fields;
+        }
+
+        fields[n] = new FieldValue(field.Id, _layerCount - 1, _layerOffset + offset, length, value);
+        _fieldCount = n + 1;
     }
+
+    // Grows once to the deepest frame seen, then stays.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void Grow() => Array.Resize(ref _fields, _fields.Length * 2);
 
     /// <summary>Reports an anomaly at <paramref name="offset"/> bytes into the current layer. Allocates (the detail): anomalies are rare.</summary>
     public void Report(AnomalyHandle anomaly, int offset, string detail) =>
-        _anomalies.Add(new RaisedAnomaly(anomaly.Id, _layerCount - 1, LayerOffset + offset, detail));
+        _anomalies.Add(new RaisedAnomaly(anomaly.Id, _layerCount - 1, _layerOffset + offset, detail));
 
     /// <summary>The value of the last occurrence of a field in this frame, if any (a child reading its parent's field).</summary>
     public bool TryGet(FieldHandle field, out FieldValue value)
@@ -96,7 +110,7 @@ public sealed class PacketContext
         WantsDetail = wantsDetail;
         if (wantsDetail)
             Info.Clear();
-        LayerOffset = 0;
+        _layerOffset = 0;
     }
 
     /// <summary>Engine: starts a layer of the given protocol at a frame offset.</summary>
@@ -106,7 +120,7 @@ public sealed class PacketContext
         if (_layerCount == _layers.Length)
             Array.Resize(ref _layers, _layers.Length * 2);
         _layers[_layerCount++] = new LayerInfo(protocol, offset, 0);
-        LayerOffset = offset;
+        _layerOffset = offset;
     }
 
     /// <summary>Engine: records the header length of the current layer once its dissector returned.</summary>
