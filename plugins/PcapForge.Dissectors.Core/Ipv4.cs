@@ -132,7 +132,8 @@ public sealed class Ipv4 : IDissector
             context.Report(_badTotalLength, TotalLengthOffset, $"total length {totalLength} is more than the {data.Length} bytes the frame carries");
         }
 
-        if (context.WantsDetail)
+        // The header quoted by an ICMP error is not the frame's topic: leave the ICMP summary in place.
+        if (context.WantsDetail && !LayerNesting.IsInner(context))
         {
             context.Info.Clear();
             context.Info.Append("IPv4 proto ").Append(protocol);

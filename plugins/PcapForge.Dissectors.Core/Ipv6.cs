@@ -139,7 +139,7 @@ public sealed class Ipv6 : IDissector
             offset += length;
         }
 
-        if (context.WantsDetail)
+        if (context.WantsDetail && !LayerNesting.IsInner(context))
         {
             context.Info.Clear();
             context.Info.Append("IPv6 next header ").Append(next);

@@ -18,7 +18,7 @@ public static class FieldFormatter
             case FieldType.None:
                 return "";
             case FieldType.Boolean:
-                return value.Value != 0 ? "True" : "False";
+                return value.Value != 0 ? "1" : "0"; // as tshark -T fields prints booleans
             case FieldType.Ether when bytes.Length == 6:
                 return $"{bytes[0]:x2}:{bytes[1]:x2}:{bytes[2]:x2}:{bytes[3]:x2}:{bytes[4]:x2}:{bytes[5]:x2}";
             case FieldType.IPv4 when bytes.Length == 4:

@@ -54,14 +54,14 @@ public class CoreDissectorTests
         Assert.Equal("10.0.0.2", d.One("ip.dst"));
         Assert.Equal("6", d.One("ip.proto"));
         Assert.Equal("1", d.One("ip.checksum.status"));
-        Assert.Equal("True", d.One("ip.flags.df"));
+        Assert.Equal("1", d.One("ip.flags.df"));
         Assert.Equal("51234", d.One("tcp.srcport"));
         Assert.Equal("80", d.One("tcp.dstport"));
         Assert.Equal(["51234", "80"], d.All("tcp.port"));
         Assert.Equal("100", d.One("tcp.seq_raw"));
         Assert.Equal("0x0002", d.One("tcp.flags"));
-        Assert.Equal("True", d.One("tcp.flags.syn"));
-        Assert.Equal("False", d.One("tcp.flags.ack"));
+        Assert.Equal("1", d.One("tcp.flags.syn"));
+        Assert.Equal("0", d.One("tcp.flags.ack"));
         Assert.Equal("1460", d.One("tcp.options.mss_val"));
         Assert.Equal("7", d.One("tcp.options.wscale.shift"));
         Assert.True(d.Has("tcp.options.sack_perm"));
@@ -161,7 +161,7 @@ public class CoreDissectorTests
         var d = Core().Dissect(EthHeader.Concat(packet).ToArray(), LinkTypes.Ethernet);
 
         Assert.Equal(["eth", "ip"], d.Layers);
-        Assert.Equal("True", d.One("ip.flags.mf"));
+        Assert.Equal("1", d.One("ip.flags.mf"));
     }
 
     [Fact]
