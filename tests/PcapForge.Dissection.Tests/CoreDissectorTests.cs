@@ -6,7 +6,7 @@ namespace PcapForge.Dissection.Tests;
 /// <summary>Ethernet, VLAN, IPv4, IPv6, TCP and UDP from bytes written in the test.</summary>
 public class CoreDissectorTests
 {
-    private static Harness Core() => new(new Ethernet(), new Vlan(), new Ipv4(), new Ipv6(), new Tcp(), new Udp());
+    private static Harness Core() => new(new Ethernet(), new Vlan(), new Ieee8021ad(), new Ipv4(), new Ipv6(), new Tcp(), new Udp());
 
     private static readonly byte[] EthHeader = Hex("020000000002 020000000001 0800");
 
@@ -108,13 +108,26 @@ public class CoreDissectorTests
     [Fact]
     public void QinQTagsAreLayersOfTheirOwnAndVlanZeroIsKept()
     {
+        // An 802.1ad S-tag (id 100, priority 5) around an 802.1Q C-tag with id 0 (priority tagging only), as
+        // Wireshark names them: ieee8021ad.id and vlan.id.
         var frame = Hex("020000000002 020000000001 88a8 a064 8100 0000 0800").Concat(Ipv4Checksummed(TcpSyn)).ToArray();
         var d = Core().Dissect(frame, LinkTypes.Ethernet);
 
-        Assert.Equal(["eth", "vlan", "vlan", "ip", "tcp"], d.Layers);
-        Assert.Equal(["100", "0"], d.All("vlan.id"));
-        Assert.Equal(["5", "0"], d.All("vlan.priority"));
-        Assert.Equal(["0x8100", "0x0800"], d.All("vlan.etype"));
+        Assert.Equal(["eth", "ieee8021ad", "vlan", "ip", "tcp"], d.Layers);
+        Assert.Equal("100", d.One("ieee8021ad.id"));
+        Assert.Equal("5", d.One("ieee8021ad.priority"));
+        Assert.Equal("0", d.One("vlan.id"));
+        Assert.Equal("0x0800", d.One("vlan.etype"));
+    }
+
+    [Fact]
+    public void PreStandardQinQAndStackedCTagsAreVlanTagsAtAnyDepth()
+    {
+        var frame = Hex("020000000002 020000000001 9100 0064 8100 00c8 8100 012c 0800").Concat(Ipv4Checksummed(TcpSyn)).ToArray();
+        var d = Core().Dissect(frame, LinkTypes.Ethernet);
+
+        Assert.Equal(["eth", "vlan", "vlan", "vlan", "ip", "tcp"], d.Layers);
+        Assert.Equal(["100", "200", "300"], d.All("vlan.id"));
     }
 
     [Fact]

@@ -905,7 +905,7 @@ public class LinkDissectorTests
 public class LinkDissectorWithCoreTests
 {
     private static Harness NewHarness() =>
-        new([new Ethernet(), new Vlan(), new Ipv4(), new Ipv6(), new Tcp(), new Udp(),
+        new([new Ethernet(), new Vlan(), new Ieee8021ad(), new Ipv4(), new Ipv6(), new Tcp(), new Udp(),
             new LinuxSll(), new NullLoopback(), new RawIp(), new Llc(), new Mpls(), new Arp(), new Ieee80211(), new Radiotap(), new Ppi(),
             new Icmp(), new Icmpv6(), new Gre(), new Vxlan()]);
 

@@ -38,7 +38,7 @@ public static class Decode
 {
     public static DissectionEngine CreateEngine()
     {
-        IDissector[] dissectors = [new Ethernet(), new Vlan(), new Ipv4(), new Ipv6(), new Tcp(), new Udp()];
+        IDissector[] dissectors = [new Ethernet(), new Vlan(), new Ieee8021ad(), new Ipv4(), new Ipv6(), new Tcp(), new Udp()];
         var problems = new List<PluginProblem>();
         var registry = DissectorRegistry.Build(dissectors.Select(d => new LoadedDissector(d,
             ((DissectorExportAttribute)Attribute.GetCustomAttribute(d.GetType(), typeof(DissectorExportAttribute))!).Id, 0, "bench")), problems);
