@@ -141,10 +141,13 @@ public sealed class Ipv4 : IDissector
                 context.Info.Append(" fragment off=").Append(fragmentOffset).Append((flagsAndOffset & MoreFragmentsBit) != 0 ? " MF" : "");
         }
 
-        // A fragment other than the first carries no header of the next protocol; the first one has only part of
-        // the payload. Neither is decoded further until reassembly joins them.
-        if (fragmentOffset != 0 || (flagsAndOffset & MoreFragmentsBit) != 0)
+        // A fragment other than the first carries no header of the next protocol and is not decoded further. The
+        // first one starts with the transport header (ports, flags): it is decoded, marked partial, so the flow
+        // of a fragmented datagram is known even before reassembly.
+        if (fragmentOffset != 0)
             return DissectResult.Done(headerLength);
+        if ((flagsAndOffset & MoreFragmentsBit) != 0)
+            return DissectResult.NextPartial(headerLength, _ipProto, protocol, payloadLength);
         return DissectResult.Next(headerLength, _ipProto, protocol, payloadLength);
     }
 }

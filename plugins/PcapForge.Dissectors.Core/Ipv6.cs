@@ -94,7 +94,7 @@ public sealed class Ipv6 : IDissector
         // Walk the extension headers (RFC 8200 section 4), bounded by the payload length and the captured bytes.
         int limit = Math.Min(data.Length, HeaderLength + payloadLength);
         int offset = HeaderLength;
-        bool fragmented = false;
+        bool laterFragment = false, firstFragment = false;
         for (int count = 0; ; count++)
         {
             if (next is not (HopByHop or Routing or Fragment or Authentication or DestinationOptions or Mobility))
@@ -132,7 +132,8 @@ public sealed class Ipv6 : IDissector
                 context.Add(_fragOffset, offset + 2, 2, (ulong)fragmentOffset);
                 context.Add(_fragMore, offset + 2, 2, (ulong)(fragmentField & 1));
                 context.Add(_fragIdent, offset + 4, 4, BinaryPrimitives.ReadUInt32BigEndian(data[(offset + 4)..]));
-                fragmented = fragmentOffset != 0 || (fragmentField & 1) != 0;
+                laterFragment = fragmentOffset != 0;
+                firstFragment = fragmentOffset == 0 && (fragmentField & 1) != 0;
             }
 
             next = data[offset];
@@ -145,8 +146,11 @@ public sealed class Ipv6 : IDissector
             context.Info.Append("IPv6 next header ").Append(next);
         }
 
-        if (fragmented)
+        // As for IPv4: a later fragment is not decoded further, the first one is, marked partial.
+        if (laterFragment)
             return DissectResult.Done(offset);
+        if (firstFragment)
+            return DissectResult.NextPartial(offset, _ipProto, next, HeaderLength + payloadLength - offset);
         return DissectResult.Next(offset, _ipProto, next, HeaderLength + payloadLength - offset);
     }
 }

@@ -51,10 +51,14 @@ public sealed class Udp : IDissector
 
         int available = context.DeclaredLength >= 0 ? context.DeclaredLength : data.Length;
         int payloadLength = length - HeaderLength;
-        if (length < HeaderLength || length > available)
+        if (length < HeaderLength || (length > available && !context.IsPartial))
         {
             context.Report(_badLength, LengthOffset, $"length {length}, the IP payload is {available} bytes");
             payloadLength = available - HeaderLength;
+        }
+        else if (length > available)
+        {
+            payloadLength = available - HeaderLength; // a first fragment: the rest of the datagram is in later frames
         }
 
         if (context.WantsDetail)

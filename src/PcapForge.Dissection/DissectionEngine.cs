@@ -34,6 +34,7 @@ public sealed class DissectionEngine
         long key = frame.Info.LinkType;
         int parent = -1;
         int declared = -1;
+        bool partial = false;
         long secondKey = 0;
         bool hasSecond = false;
         for (int depth = 0; depth < MaxDepth; depth++)
@@ -52,7 +53,7 @@ public sealed class DissectionEngine
                     : c < first.Length + second.Length ? second[c - first.Length]
                     : heuristics[c - first.Length - second.Length];
                 int fieldsBefore = context.FieldCount;
-                context.BeginLayer(protocol, offset, declared);
+                context.BeginLayer(protocol, offset, declared, partial);
                 try
                 {
                     result = _registry.Dissector(protocol).Dissect(context, data[offset..end]);
@@ -78,6 +79,7 @@ public sealed class DissectionEngine
                 parent = protocol;
                 offset += consumed;
                 declared = result.PayloadLength;
+                partial |= result.Partial;
                 if (result.PayloadLength >= 0)
                     end = Math.Min(end, offset + result.PayloadLength);
             }

@@ -168,13 +168,36 @@ public class CoreDissectorTests
     }
 
     [Fact]
-    public void IpFragmentsAreNotDecodedPastTheIpHeader()
+    public void FirstFragmentDecodesItsTransportHeaderWithoutLengthAnomalies()
     {
-        var packet = Ipv4Checksummed(Hex("4500 0020 0001 2000 4011 0000 0a000001 0a000002 14e9 0035 000c 0000 deadbeef"));
+        // Offset 0, MF set: the UDP header says 256 bytes, the fragment carries 12; that is no anomaly, the rest is
+        // in later fragments.
+        var packet = Ipv4Checksummed(Hex("4500 0020 0001 2000 4011 0000 0a000001 0a000002 14e9 0035 0100 0000 deadbeef"));
+        var d = Core().Dissect(EthHeader.Concat(packet).ToArray(), LinkTypes.Ethernet);
+
+        Assert.Equal(["eth", "ip", "udp"], d.Layers);
+        Assert.Equal("1", d.One("ip.flags.mf"));
+        Assert.Equal("53", d.One("udp.dstport"));
+        Assert.Empty(d.Anomalies);
+    }
+
+    [Fact]
+    public void LaterFragmentsAreNotDecodedPastTheIpHeader()
+    {
+        var packet = Ipv4Checksummed(Hex("4500 0020 0001 0001 4011 0000 0a000001 0a000002 14e9 0035 000c 0000 deadbeef"));
         var d = Core().Dissect(EthHeader.Concat(packet).ToArray(), LinkTypes.Ethernet);
 
         Assert.Equal(["eth", "ip"], d.Layers);
-        Assert.Equal("1", d.One("ip.flags.mf"));
+        Assert.Equal("8", d.One("ip.frag_offset"));
+    }
+
+    [Fact]
+    public void AnUnfragmentedUdpLengthPastThePayloadIsStillAnAnomaly()
+    {
+        var packet = Ipv4Checksummed(Hex("4500 0020 0001 0000 4011 0000 0a000001 0a000002 14e9 0035 0100 0000 deadbeef"));
+        var d = Core().Dissect(EthHeader.Concat(packet).ToArray(), LinkTypes.Ethernet);
+
+        Assert.Equal(["udp.length_invalid"], d.Anomalies);
     }
 
     [Fact]

@@ -103,16 +103,6 @@ public class TsharkFieldConformanceTests
             + "stops; the engine skips the extension header by its own length and decodes the UDP header after it (30000 → 13000), as a host would find it")
         { FirstFrame = 1, LastFrame = 1 },
 
-        // ---- fragments: with reassembly off, tshark decodes the transport header in the first fragment (offset 0, MF set); the engine
-        //      decodes no fragment's payload until reassembly (Ipv4/Ipv6: "Neither is decoded further"; reported as a proposal).
-        new("shared/frag-ipv4-tcp-5-fragments.pcap", "tcp.srcport tcp.dstport tcp.flags tcp.seq_raw",
-            "first IPv4 fragment: tshark decodes its TCP header, the engine does not decode fragment payloads") { FirstFrame = 1, LastFrame = 1 },
-        new("shared/frag-ipv4-many.pcap", "udp.srcport udp.dstport",
-            "first IPv4 fragments (NFS over UDP): tshark decodes their UDP header, the engine does not decode fragment payloads") { Protocol = "udp" },
-        new("shared/frag-ipv4-source.pcapng", "icmp.type",
-            "first IPv4 fragments of large pings: tshark decodes their ICMP header, the engine does not decode fragment payloads") { Protocol = "icmp" },
-        new("shared/ipv6-fragmented-dns.pcap", "udp.srcport udp.dstport",
-            "first IPv6 fragment of a DNS answer: tshark decodes its UDP header, the engine does not decode fragment payloads") { FirstFrame = 6, LastFrame = 6 },
 
         // ---- frames that only one side has: the capture reader and tshark 4.0 disagree about damaged or unsupported files
         //      (see CapinfosConformanceTests, which checks the reader's behaviour on each of them).

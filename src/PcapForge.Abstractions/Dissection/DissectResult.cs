@@ -6,8 +6,10 @@ namespace PcapForge.Abstractions.Dissection;
 /// </summary>
 public readonly struct DissectResult
 {
-    private DissectResult(bool accepted, int consumed, TableHandle next, long key, int payloadLength, long secondKey = 0, bool hasSecondKey = false)
+    private DissectResult(bool accepted, int consumed, TableHandle next, long key, int payloadLength, long secondKey = 0, bool hasSecondKey = false,
+        bool partial = false)
     {
+        Partial = partial;
         Accepted = accepted;
         Consumed = consumed;
         NextTable = next;
@@ -33,6 +35,12 @@ public readonly struct DissectResult
 
     public bool HasSecondKey { get; }
 
+    /// <summary>
+    /// The payload is only the start of what the header describes (the first fragment of an IP datagram): inner
+    /// dissectors decode what is there, but lengths they read are not expected to fit (<see cref="PacketContext.IsPartial"/>).
+    /// </summary>
+    public bool Partial { get; }
+
     /// <summary>Length of the payload when the header says (IP total length: trailing padding is not payload); -1 for the rest of the frame.</summary>
     public int PayloadLength { get; }
 
@@ -44,6 +52,10 @@ public readonly struct DissectResult
     /// <summary>The payload after <paramref name="consumed"/> bytes is decoded by <paramref name="table"/> at <paramref name="key"/>.</summary>
     public static DissectResult Next(int consumed, TableHandle table, long key, int payloadLength = -1) =>
         new(true, consumed, table, key, payloadLength);
+
+    /// <summary>As <see cref="Next"/>, for a payload that is only the first part of what the header describes.</summary>
+    public static DissectResult NextPartial(int consumed, TableHandle table, long key, int payloadLength) =>
+        new(true, consumed, table, key, payloadLength, partial: true);
 
     /// <summary>As <see cref="Next"/>, trying <paramref name="firstKey"/>'s candidates, then <paramref name="secondKey"/>'s (Wireshark tries the lower port first).</summary>
     public static DissectResult NextEither(int consumed, TableHandle table, long firstKey, long secondKey, int payloadLength = -1) =>

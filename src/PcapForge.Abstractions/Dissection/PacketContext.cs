@@ -43,6 +43,12 @@ public sealed class PacketContext
     /// </summary>
     public int DeclaredLength { get; private set; } = -1;
 
+    /// <summary>
+    /// True when an outer layer said its payload is only the start of a larger unit (a first IP fragment): decode
+    /// what is there, and do not report lengths that run past it as anomalies.
+    /// </summary>
+    public bool IsPartial { get; private set; }
+
     /// <summary>True when the output wants a summary line (packets view): dissectors then append to <see cref="Info"/>.</summary>
     public bool WantsDetail { get; private set; }
 
@@ -114,9 +120,10 @@ public sealed class PacketContext
     }
 
     /// <summary>Engine: starts a layer of the given protocol at a frame offset.</summary>
-    public void BeginLayer(int protocol, int offset, int declaredLength = -1)
+    public void BeginLayer(int protocol, int offset, int declaredLength = -1, bool partial = false)
     {
         DeclaredLength = declaredLength;
+        IsPartial = partial;
         if (_layerCount == _layers.Length)
             Array.Resize(ref _layers, _layers.Length * 2);
         _layers[_layerCount++] = new LayerInfo(protocol, offset, 0);
