@@ -8,11 +8,11 @@ namespace PcapForge.Dissection;
 /// <summary>Formats field values as tshark's <c>-T fields</c> does: MACs with colons, addresses canonical, integers in decimal.</summary>
 public static class FieldFormatter
 {
-    public static string Format(FieldDescriptor field, in FieldValue value, ReadOnlySpan<byte> frame)
+    public static string Format(FieldDescriptor field, in FieldValue value, PacketContext context, ReadOnlySpan<byte> frame)
     {
-        ReadOnlySpan<byte> bytes = value.Offset >= 0 && value.Offset + value.Length <= frame.Length
-            ? frame.Slice(value.Offset, value.Length)
-            : ReadOnlySpan<byte>.Empty;
+        if (value.Source == FieldSource.Text)
+            return context.Text(value);
+        ReadOnlySpan<byte> bytes = context.Bytes(value, frame);
         switch (field.Type)
         {
             case FieldType.None:

@@ -50,7 +50,7 @@ internal sealed class Harness
         var layers = _context.Layers.ToArray().Select(l => r.Protocols[l.Protocol].Id).ToList();
         var fields = new List<(string, string)>();
         foreach (var f in _context.Fields)
-            fields.Add((r.Fields[f.Field].FilterName, FieldFormatter.Format(r.Fields[f.Field], f, frame)));
+            fields.Add((r.Fields[f.Field].FilterName, FieldFormatter.Format(r.Fields[f.Field], f, _context, frame)));
         var anomalies = _context.Anomalies.Select(a => r.Anomalies[a.Anomaly].Name)
             .Concat(engineAnomalies.Kept.Select(a => a.Name)).ToList();
         return new Dissected(layers, fields, anomalies, _context.Info.ToString());

@@ -303,7 +303,7 @@ public class TsharkFieldConformanceTests
                         continue;
                     if (values[c].Length > 0)
                         values[c].Append(',');
-                    values[c].Append(FieldFormatter.Format(registry.Fields[f.Field], f, frame.Data));
+                    values[c].Append(FieldFormatter.Format(registry.Fields[f.Field], f, context, frame.Data));
                 }
 
                 result.Compared++;

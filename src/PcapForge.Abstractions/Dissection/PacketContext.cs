@@ -7,11 +7,25 @@ namespace PcapForge.Abstractions.Dissection;
 /// <param name="Layer">Index of the layer that added it.</param>
 /// <param name="Offset">Offset of the field's bytes in the frame.</param>
 /// <param name="Length">Number of bytes.</param>
-/// <param name="Value">The integer value (integer, boolean and flag fields); 0 for addresses, bytes and strings, which are read from the frame.</param>
-public readonly record struct FieldValue(int Field, int Layer, int Offset, int Length, ulong Value);
+/// <param name="Value">The integer value (integer, boolean and flag fields); 0 for addresses, bytes and strings, which are read from the bytes; for <see cref="FieldSource.Text"/>, the index of the text.</param>
+/// <param name="Source">Where <paramref name="Offset"/> points: the frame, the reassembled datagram, or a computed text.</param>
+public readonly record struct FieldValue(int Field, int Layer, int Offset, int Length, ulong Value, FieldSource Source = FieldSource.Frame);
 
-/// <summary>A decoded layer: which protocol (its index in the host's protocol list), where it starts and how long its header is.</summary>
-public readonly record struct LayerInfo(int Protocol, int Offset, int Length);
+/// <summary>Where a field's or layer's bytes are.</summary>
+public enum FieldSource : byte
+{
+    /// <summary>The frame's captured bytes.</summary>
+    Frame,
+
+    /// <summary>The datagram reassembled from this and earlier frames' fragments (<see cref="PacketContext.Reassembled"/>).</summary>
+    Reassembled,
+
+    /// <summary>A text the dissector computed (<see cref="PacketContext.AddText"/>); not in any bytes.</summary>
+    Text,
+}
+
+/// <summary>A decoded layer: which protocol (its index in the host's protocol list), where it starts, how long its header is, and in which bytes.</summary>
+public readonly record struct LayerInfo(int Protocol, int Offset, int Length, FieldSource Source = FieldSource.Frame);
 
 /// <summary>An anomaly raised by a dissector in a frame.</summary>
 public readonly record struct RaisedAnomaly(int Anomaly, int Layer, int Offset, string Detail);
@@ -25,6 +39,8 @@ public sealed class PacketContext
     private FieldValue[] _fields = new FieldValue[128];
     private LayerInfo[] _layers = new LayerInfo[16];
     private readonly List<RaisedAnomaly> _anomalies = new();
+    private readonly List<string> _texts = new();
+    private FieldSource _source;
     private int _fieldCount;
     private int _layerCount;
     private FrameInfo _frame;
@@ -76,13 +92,44 @@ public sealed class PacketContext
             fields = _fields;
         }
 
-        fields[n] = new FieldValue(field.Id, _layerCount - 1, _layerOffset + offset, length, value);
+        fields[n] = new FieldValue(field.Id, _layerCount - 1, _layerOffset + offset, length, value, _source);
         _fieldCount = n + 1;
     }
 
     // Grows once to the deepest frame seen, then stays.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private void Grow() => Array.Resize(ref _fields, _fields.Length * 2);
+
+    /// <summary>
+    /// Records a field whose value is a text the dissector computed (a summary from a fallback decoder). Allocates:
+    /// for protocols off the hot path only.
+    /// </summary>
+    public void AddText(FieldHandle field, int offset, int length, string text)
+    {
+        _texts.Add(text);
+        Add(field, offset, length, (ulong)(_texts.Count - 1));
+        _fields[_fieldCount - 1] = _fields[_fieldCount - 1] with { Source = FieldSource.Text };
+    }
+
+    /// <summary>The bytes a field or layer refers to, from the frame or the reassembled datagram.</summary>
+    public ReadOnlySpan<byte> Bytes(FieldSource source, int offset, int length, ReadOnlySpan<byte> frame)
+    {
+        ReadOnlySpan<byte> data = source == FieldSource.Reassembled ? Reassembled.Span : frame;
+        return offset >= 0 && length >= 0 && offset <= data.Length && length <= data.Length - offset ? data.Slice(offset, length) : ReadOnlySpan<byte>.Empty;
+    }
+
+    /// <summary>The bytes of a field value (empty for a text).</summary>
+    public ReadOnlySpan<byte> Bytes(in FieldValue value, ReadOnlySpan<byte> frame) =>
+        value.Source == FieldSource.Text ? ReadOnlySpan<byte>.Empty : Bytes(value.Source, value.Offset, value.Length, frame);
+
+    /// <summary>The text of a <see cref="FieldSource.Text"/> value.</summary>
+    public string Text(in FieldValue value) => value.Source == FieldSource.Text && value.Value < (ulong)_texts.Count ? _texts[(int)value.Value] : "";
+
+    /// <summary>
+    /// The IP datagram reassembled from fragments, when the current frame completed one: layers from the one after
+    /// the IP header on are decoded from it (their <see cref="LayerInfo.Source"/> says so).
+    /// </summary>
+    public ReadOnlyMemory<byte> Reassembled { get; private set; }
 
     /// <summary>Reports an anomaly at <paramref name="offset"/> bytes into the current layer. Allocates (the detail): anomalies are rare.</summary>
     public void Report(AnomalyHandle anomaly, int offset, string detail) =>
@@ -113,6 +160,9 @@ public sealed class PacketContext
         _fieldCount = 0;
         _layerCount = 0;
         _anomalies.Clear();
+        _texts.Clear();
+        _source = FieldSource.Frame;
+        Reassembled = ReadOnlyMemory<byte>.Empty;
         WantsDetail = wantsDetail;
         if (wantsDetail)
             Info.Clear();
@@ -126,8 +176,15 @@ public sealed class PacketContext
         IsPartial = partial;
         if (_layerCount == _layers.Length)
             Array.Resize(ref _layers, _layers.Length * 2);
-        _layers[_layerCount++] = new LayerInfo(protocol, offset, 0);
+        _layers[_layerCount++] = new LayerInfo(protocol, offset, 0, _source);
         _layerOffset = offset;
+    }
+
+    /// <summary>Engine: the following layers are decoded from a reassembled datagram, at offsets within it.</summary>
+    public void SwitchToReassembled(ReadOnlyMemory<byte> datagram)
+    {
+        Reassembled = datagram;
+        _source = FieldSource.Reassembled;
     }
 
     /// <summary>Engine: records the header length of the current layer once its dissector returned.</summary>

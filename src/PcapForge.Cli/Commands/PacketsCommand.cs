@@ -136,18 +136,19 @@ public sealed class PacketsCommand : ICliCommand
         for (int l = 0; l < layers.Length; l++)
         {
             var p = registry.Protocols[layers[l].Protocol];
-            b.Append(CultureInfo.InvariantCulture, $"{p.Name} ({p.Id}), offset {layers[l].Offset}, {layers[l].Length} bytes\n");
+            string where = layers[l].Source == FieldSource.Reassembled ? " of the reassembled datagram" : "";
+            b.Append(CultureInfo.InvariantCulture, $"{p.Name} ({p.Id}), offset {layers[l].Offset}{where}, {layers[l].Length} bytes\n");
             foreach (var f in fields)
             {
                 if (f.Layer != l)
                     continue;
                 var d = registry.Fields[f.Field];
-                b.Append(CultureInfo.InvariantCulture, $"    {d.FilterName} ({d.DisplayName}): {FieldFormatter.Format(d, f, frame.Data)}  [{f.Offset}+{f.Length}]\n");
+                b.Append(CultureInfo.InvariantCulture, $"    {d.FilterName} ({d.DisplayName}): {FieldFormatter.Format(d, f, context, frame.Data)}  [{f.Offset}+{f.Length}]\n");
             }
         }
 
         int decoded = layers.Length == 0 ? 0 : layers[^1].Offset + layers[^1].Length;
-        if (decoded < info.CapturedLength)
+        if (layers.Length > 0 && layers[^1].Source == FieldSource.Frame && decoded < info.CapturedLength)
             b.Append(CultureInfo.InvariantCulture, $"Data, offset {decoded}, {info.CapturedLength - decoded} bytes\n");
         output.Write(b.ToString());
     }
@@ -189,7 +190,7 @@ public sealed class PacketsCommand : ICliCommand
                 for (int i = fields.Length - 1; i >= 0; i--)
                 {
                     if (fields[i].Field == field)
-                        return FieldFormatter.Format(_registry.Fields[field], fields[i], frame.Data);
+                        return FieldFormatter.Format(_registry.Fields[field], fields[i], context, frame.Data);
                 }
             }
 

@@ -101,7 +101,7 @@ public sealed class DisplayFilter
                 if (v.Field != field)
                     continue;
                 any = true;
-                bool ok = test(v, Bytes(v, frame));
+                bool ok = test(v, v.Source == FieldSource.Text ? System.Text.Encoding.UTF8.GetBytes(c.Text(v)) : c.Bytes(v, frame));
                 if (all && !ok)
                     return false;
                 if (!all && ok)
@@ -119,16 +119,16 @@ public sealed class DisplayFilter
         {
             foreach (var l in c.Layers)
             {
-                if (l.Protocol == protocol && l.Offset <= frame.Length && test(frame[l.Offset..]))
+                if (l.Protocol != protocol)
+                    continue;
+                ReadOnlySpan<byte> data = l.Source == FieldSource.Reassembled ? c.Reassembled.Span : frame;
+                if (l.Offset <= data.Length && test(data[l.Offset..]))
                     return true;
             }
 
             return false;
         }
     }
-
-    private static ReadOnlySpan<byte> Bytes(in FieldValue v, ReadOnlySpan<byte> frame) =>
-        v.Offset >= 0 && v.Length >= 0 && v.Offset + v.Length <= frame.Length ? frame.Slice(v.Offset, v.Length) : ReadOnlySpan<byte>.Empty;
 
     // ---------------------------------------------------------------- parser
 
