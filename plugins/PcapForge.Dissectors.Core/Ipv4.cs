@@ -141,13 +141,18 @@ public sealed class Ipv4 : IDissector
                 context.Info.Append(" fragment off=").Append(fragmentOffset).Append((flagsAndOffset & MoreFragmentsBit) != 0 ? " MF" : "");
         }
 
-        // A fragment other than the first carries no header of the next protocol and is not decoded further. The
-        // first one starts with the transport header (ports, flags): it is decoded, marked partial, so the flow
-        // of a fragmented datagram is known even before reassembly.
-        if (fragmentOffset != 0)
-            return DissectResult.Done(headerLength);
-        if ((flagsAndOffset & MoreFragmentsBit) != 0)
-            return DissectResult.NextPartial(headerLength, _ipProto, protocol, payloadLength);
+        // A fragment goes to the engine's reassembly (RFC 791 section 3.2: same source, destination, protocol and
+        // identification). The first one starts with the transport header (ports, flags) and is decoded, marked
+        // partial, so the flow is known before reassembly; the one that completes the datagram has its payload
+        // decoded from the reassembled bytes.
+        bool more = (flagsAndOffset & MoreFragmentsBit) != 0;
+        if (fragmentOffset != 0 || more)
+        {
+            var key = new FragmentKey(4, BinaryPrimitives.ReadUInt32BigEndian(data[SourceOffset..]), BinaryPrimitives.ReadUInt32BigEndian(data[DestinationOffset..]),
+                BinaryPrimitives.ReadUInt16BigEndian(data[IdOffset..]), protocol);
+            return DissectResult.NextFragment(headerLength, _ipProto, protocol, payloadLength, new FragmentInfo(key, fragmentOffset, more));
+        }
+
         return DissectResult.Next(headerLength, _ipProto, protocol, payloadLength);
     }
 }

@@ -94,7 +94,7 @@ public sealed class Ipv6 : IDissector
         // Walk the extension headers (RFC 8200 section 4), bounded by the payload length and the captured bytes.
         int limit = Math.Min(data.Length, HeaderLength + payloadLength);
         int offset = HeaderLength;
-        bool laterFragment = false, firstFragment = false;
+        FragmentInfo? fragment = null;
         for (int count = 0; ; count++)
         {
             if (next is not (HopByHop or Routing or Fragment or Authentication or DestinationOptions or Mobility))
@@ -132,8 +132,18 @@ public sealed class Ipv6 : IDissector
                 context.Add(_fragOffset, offset + 2, 2, (ulong)fragmentOffset);
                 context.Add(_fragMore, offset + 2, 2, (ulong)(fragmentField & 1));
                 context.Add(_fragIdent, offset + 4, 4, BinaryPrimitives.ReadUInt32BigEndian(data[(offset + 4)..]));
-                laterFragment = fragmentOffset != 0;
-                firstFragment = fragmentOffset == 0 && (fragmentField & 1) != 0;
+                if (fragmentOffset != 0 || (fragmentField & 1) != 0)
+                {
+                    var key = new FragmentKey(6, BinaryPrimitives.ReadUInt128BigEndian(data[SourceOffset..]), BinaryPrimitives.ReadUInt128BigEndian(data[DestinationOffset..]),
+                        BinaryPrimitives.ReadUInt32BigEndian(data[(offset + 4)..]), 0);
+                    fragment = new FragmentInfo(key, fragmentOffset * 8, (fragmentField & 1) != 0);
+                }
+
+                // What follows the fragment header is the fragmentable part: it is what reassembly joins, so the
+                // walk stops here (headers after it are decoded from the reassembled payload, or the first fragment).
+                next = data[offset];
+                offset += length;
+                break;
             }
 
             next = data[offset];
@@ -146,11 +156,10 @@ public sealed class Ipv6 : IDissector
             context.Info.Append("IPv6 next header ").Append(next);
         }
 
-        // As for IPv4: a later fragment is not decoded further, the first one is, marked partial.
-        if (laterFragment)
-            return DissectResult.Done(offset);
-        if (firstFragment)
-            return DissectResult.NextPartial(offset, _ipProto, next, HeaderLength + payloadLength - offset);
+        // As for IPv4, fragments go to the engine's reassembly (RFC 8200 section 4.5: same source, destination and
+        // identification); the next header of the reassembled payload is the one after the fragment header.
+        if (fragment is FragmentInfo f)
+            return DissectResult.NextFragment(offset, _ipProto, next, HeaderLength + payloadLength - offset, f);
         return DissectResult.Next(offset, _ipProto, next, HeaderLength + payloadLength - offset);
     }
 }

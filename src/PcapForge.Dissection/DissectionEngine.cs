@@ -15,8 +15,25 @@ public sealed class DissectionEngine
     public const int MaxDepth = 24;
 
     private readonly DissectorRegistry _registry;
+    private readonly List<FragmentReassembler.Problem> _problems = new();
 
-    public DissectionEngine(DissectorRegistry registry) => _registry = registry;
+    public DissectionEngine(DissectorRegistry registry, ReassemblyOptions? reassembly = null)
+    {
+        _registry = registry;
+        Reassembler = new FragmentReassembler(reassembly);
+    }
+
+    /// <summary>IP fragment reassembly state, kept across frames.</summary>
+    public FragmentReassembler Reassembler { get; }
+
+    /// <summary>End of input: datagrams still waiting for fragments are reported as <c>reassembly.incomplete</c>.</summary>
+    public void Finish(IAnomalySink? anomalies)
+    {
+        _problems.Clear();
+        Reassembler.Flush(_problems);
+        foreach (var p in _problems)
+            anomalies?.Report(new Anomaly("flow", p.Name, null, 0, p.Detail));
+    }
 
     public DissectorRegistry Registry => _registry;
 
@@ -82,6 +99,30 @@ public sealed class DissectionEngine
                 partial |= result.Partial;
                 if (result.PayloadLength >= 0)
                     end = Math.Min(end, offset + result.PayloadLength);
+            }
+
+            if (accepted && result.Fragment is FragmentInfo fragment)
+            {
+                // An IP fragment: joined with its siblings. The fragment that completes the datagram has the payload
+                // decoded from the reassembled bytes; a first fragment is decoded as far as it goes (partial); a
+                // later one that completes nothing ends here.
+                _problems.Clear();
+                var datagram = Reassembler.Add(fragment, data[offset..end], frame.Info.TimestampNs, frame.Info.Number, _problems);
+                foreach (var p in _problems)
+                    anomalies?.Report(new Anomaly("frame", p.Name, frame.Info.Number, frame.Info.DataOffset + offset, p.Detail));
+                if (!datagram.IsEmpty)
+                {
+                    context.SwitchToReassembled(datagram);
+                    data = datagram.Span;
+                    offset = 0;
+                    end = datagram.Length;
+                    declared = datagram.Length;
+                    partial = false;
+                }
+                else if (fragment.Offset != 0)
+                {
+                    return;
+                }
             }
 
             if (!accepted || result.NextTable.Id < 0)

@@ -104,6 +104,17 @@ public class TsharkFieldConformanceTests
         { FirstFrame = 1, LastFrame = 1 },
 
 
+        // ---- first fragments: with reassembly on (as in the engine), tshark shows a first fragment (offset 0, MF set) as
+        //      "Fragmented IP protocol" with no transport fields, and the reassembled datagram's fields in the frame that
+        //      completes it. The engine shows the latter too, and also decodes the transport header the first fragment
+        //      carries (marked partial), so a fragmented datagram's ports are known even when the rest never arrives.
+        new("*", "tcp.srcport tcp.dstport tcp.flags tcp.seq_raw udp.srcport udp.dstport icmp.type",
+            "first IPv4 fragment: the engine also decodes the transport header it carries (partial); tshark shows it only after reassembly")
+        { Protocol = "ip:data" },
+        new("*", "udp.srcport udp.dstport icmp.type tcp.srcport tcp.dstport tcp.flags tcp.seq_raw",
+            "first IPv6 fragment: the engine also decodes the transport header it carries (partial); tshark shows it only after reassembly")
+        { Protocol = "ipv6.fraghdr:data" },
+
         // ---- frames that only one side has: the capture reader and tshark 4.0 disagree about damaged or unsupported files
         //      (see CapinfosConformanceTests, which checks the reader's behaviour on each of them).
         new("shared/broken-pcap-bad-record-length-smtp.pcap", FrameField,

@@ -5,7 +5,7 @@
 # *.gz and *.zst, are skipped: they are byte-identical duplicates of a capture that is there uncompressed), runs
 #
 #   tshark -r FILE -T fields -E header=y -E occurrence=a -E aggregator=, -E separator=/t
-#          -o tcp.desegment_tcp_streams:FALSE -o ip.defragment:FALSE -o ipv6.defragment:FALSE [-d RULE]
+#          -o tcp.desegment_tcp_streams:FALSE -o ip.defragment:TRUE -o ipv6.defragment:TRUE [-d RULE]
 #          -e frame.number -e eth.src -e eth.dst -e vlan.id -e ip.src -e ip.dst -e ip.proto -e ipv6.src -e ipv6.dst
 #          -e tcp.srcport -e tcp.dstport -e tcp.flags -e tcp.seq_raw -e udp.srcport -e udp.dstport -e icmp.type
 #          -e frame.protocols
@@ -18,8 +18,9 @@
 # then tshark's own output (header line, one line per frame).
 #
 # Choices that keep tshark's per-frame fields comparable with a per-frame dissector:
-# - TCP desegmentation and IPv4/IPv6 defragmentation are off: with them on, tshark shows a reassembled datagram's
-#   inner headers (e.g. the UDP ports of a fragmented datagram) in the frame that completes it.
+# - TCP desegmentation is off (stream reassembly belongs to the flow engine, not to per-frame fields).
+# - IPv4/IPv6 defragmentation is on, tshark's default and what the engine does: a reassembled datagram's inner
+#   headers (e.g. the UDP ports of a fragmented datagram) are in the frame that completes it.
 # - No other preference is set, and tshark runs with an empty, private configuration folder (HOME and
 #   XDG_CONFIG_HOME point to a temporary folder), so no personal profile (decode-as, disabled protocols,
 #   "try heuristic sub-dissectors first", "assume packets have FCS"...) can change the output. Defaults are used
@@ -51,7 +52,7 @@ version=$(tshark --version 2>/dev/null | head -n 1)
 fields=(frame.number eth.src eth.dst vlan.id ip.src ip.dst ip.proto ipv6.src ipv6.dst tcp.srcport tcp.dstport
         tcp.flags tcp.seq_raw udp.srcport udp.dstport icmp.type frame.protocols)
 options=(-T fields -E header=y -E occurrence=a -E aggregator=, -E separator=/t
-         -o tcp.desegment_tcp_streams:FALSE -o ip.defragment:FALSE -o ipv6.defragment:FALSE)
+         -o tcp.desegment_tcp_streams:FALSE -o ip.defragment:TRUE -o ipv6.defragment:TRUE)
 for f in "${fields[@]}"; do options+=(-e "$f"); done
 
 # Decode-as rules of ../shared/pcaps/SOURCES.md ("decode-as" column).

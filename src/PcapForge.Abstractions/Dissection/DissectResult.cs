@@ -53,6 +53,17 @@ public readonly struct DissectResult
     public static DissectResult Next(int consumed, TableHandle table, long key, int payloadLength = -1) =>
         new(true, consumed, table, key, payloadLength);
 
+    /// <summary>The fragment this layer carries, for the engine to reassemble; null for an unfragmented packet.</summary>
+    public FragmentInfo? Fragment { get; private init; }
+
+    /// <summary>
+    /// An IP fragment: the engine joins it with the other fragments of its datagram. When this fragment completes
+    /// the datagram, the payload (from <paramref name="table"/> at <paramref name="key"/>) is decoded from the
+    /// reassembled bytes; a first fragment is otherwise decoded as far as it goes, marked partial; a later one is not.
+    /// </summary>
+    public static DissectResult NextFragment(int consumed, TableHandle table, long key, int payloadLength, FragmentInfo fragment) =>
+        new(true, consumed, table, key, payloadLength, partial: fragment.Offset == 0) { Fragment = fragment };
+
     /// <summary>As <see cref="Next"/>, for a payload that is only the first part of what the header describes.</summary>
     public static DissectResult NextPartial(int consumed, TableHandle table, long key, int payloadLength) =>
         new(true, consumed, table, key, payloadLength, partial: true);
@@ -61,3 +72,9 @@ public readonly struct DissectResult
     public static DissectResult NextEither(int consumed, TableHandle table, long firstKey, long secondKey, int payloadLength = -1) =>
         new(true, consumed, table, firstKey, payloadLength, secondKey, firstKey != secondKey);
 }
+
+/// <summary>Identifies the datagram a fragment belongs to (RFC 791 section 3.2; RFC 8200 section 4.5).</summary>
+public readonly record struct FragmentKey(byte Version, UInt128 Source, UInt128 Destination, uint Id, byte Protocol);
+
+/// <summary>One fragment: its datagram, the offset of its data in the datagram's payload, and whether more follow.</summary>
+public readonly record struct FragmentInfo(FragmentKey Key, int Offset, bool More);

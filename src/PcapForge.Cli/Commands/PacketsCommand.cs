@@ -110,6 +110,7 @@ public sealed class PacketsCommand : ICliCommand
                     output.WriteLine($"    anomaly: {registry.Anomalies[a.Anomaly].Name} at frame offset {a.Offset}: {a.Detail}");
             }
 
+            engine.Finish(anomalies);
             for (; reported < anomalies.Kept.Count; reported++)
                 output.WriteLine($"    anomaly: {anomalies.Kept[reported]}");
             if (onlyFrame is long wanted && reader.FramesRead < wanted)
