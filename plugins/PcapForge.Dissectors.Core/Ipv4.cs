@@ -150,7 +150,10 @@ public sealed class Ipv4 : IDissector
         {
             var key = new FragmentKey(4, BinaryPrimitives.ReadUInt32BigEndian(data[SourceOffset..]), BinaryPrimitives.ReadUInt32BigEndian(data[DestinationOffset..]),
                 BinaryPrimitives.ReadUInt16BigEndian(data[IdOffset..]), protocol);
-            return DissectResult.NextFragment(headerLength, _ipProto, protocol, payloadLength, new FragmentInfo(key, fragmentOffset, more));
+            context.DeclareFragment(new FragmentInfo(key, fragmentOffset, more));
+            return fragmentOffset == 0
+                ? DissectResult.NextPartial(headerLength, _ipProto, protocol, payloadLength)
+                : DissectResult.Next(headerLength, _ipProto, protocol, payloadLength);
         }
 
         return DissectResult.Next(headerLength, _ipProto, protocol, payloadLength);

@@ -159,7 +159,11 @@ public sealed class Ipv6 : IDissector
         // As for IPv4, fragments go to the engine's reassembly (RFC 8200 section 4.5: same source, destination and
         // identification); the next header of the reassembled payload is the one after the fragment header.
         if (fragment is FragmentInfo f)
-            return DissectResult.NextFragment(offset, _ipProto, next, HeaderLength + payloadLength - offset, f);
+        {
+            context.DeclareFragment(f);
+            if (f.Offset == 0)
+                return DissectResult.NextPartial(offset, _ipProto, next, HeaderLength + payloadLength - offset);
+        }
         return DissectResult.Next(offset, _ipProto, next, HeaderLength + payloadLength - offset);
     }
 }

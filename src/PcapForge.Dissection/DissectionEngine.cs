@@ -101,7 +101,7 @@ public sealed class DissectionEngine
                     end = Math.Min(end, offset + result.PayloadLength);
             }
 
-            if (accepted && result.Fragment is FragmentInfo fragment)
+            if (accepted && context.TryTakeFragment(out FragmentInfo fragment))
             {
                 // An IP fragment: joined with its siblings. The fragment that completes the datagram has the payload
                 // decoded from the reassembled bytes; a first fragment is decoded as far as it goes (partial); a

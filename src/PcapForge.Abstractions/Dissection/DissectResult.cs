@@ -53,17 +53,6 @@ public readonly struct DissectResult
     public static DissectResult Next(int consumed, TableHandle table, long key, int payloadLength = -1) =>
         new(true, consumed, table, key, payloadLength);
 
-    /// <summary>The fragment this layer carries, for the engine to reassemble; null for an unfragmented packet.</summary>
-    public FragmentInfo? Fragment { get; private init; }
-
-    /// <summary>
-    /// An IP fragment: the engine joins it with the other fragments of its datagram. When this fragment completes
-    /// the datagram, the payload (from <paramref name="table"/> at <paramref name="key"/>) is decoded from the
-    /// reassembled bytes; a first fragment is otherwise decoded as far as it goes, marked partial; a later one is not.
-    /// </summary>
-    public static DissectResult NextFragment(int consumed, TableHandle table, long key, int payloadLength, FragmentInfo fragment) =>
-        new(true, consumed, table, key, payloadLength, partial: fragment.Offset == 0) { Fragment = fragment };
-
     /// <summary>As <see cref="Next"/>, for a payload that is only the first part of what the header describes.</summary>
     public static DissectResult NextPartial(int consumed, TableHandle table, long key, int payloadLength) =>
         new(true, consumed, table, key, payloadLength, partial: true);

@@ -41,6 +41,8 @@ public sealed class PacketContext
     private readonly List<RaisedAnomaly> _anomalies = new();
     private readonly List<string> _texts = new();
     private FieldSource _source;
+    private FragmentInfo _fragment;
+    private bool _hasFragment;
     private int _fieldCount;
     private int _layerCount;
     private FrameInfo _frame;
@@ -131,6 +133,28 @@ public sealed class PacketContext
     /// </summary>
     public ReadOnlyMemory<byte> Reassembled { get; private set; }
 
+    /// <summary>
+    /// Says that the current layer is an IP fragment, for the engine to join with the other fragments of its
+    /// datagram. Return <see cref="DissectResult.NextPartial"/> for a first fragment (its transport header is decoded
+    /// as far as it goes) and <see cref="DissectResult.Next"/> otherwise: when this fragment completes the datagram,
+    /// the engine decodes the payload from the reassembled bytes instead; a later fragment that completes nothing
+    /// ends there. Kept out of <see cref="DissectResult"/> so that the result every layer returns stays small.
+    /// </summary>
+    public void DeclareFragment(in FragmentInfo fragment)
+    {
+        _fragment = fragment;
+        _hasFragment = true;
+    }
+
+    /// <summary>Engine: the fragment the layer just decoded declared, if any (cleared by the next layer).</summary>
+    public bool TryTakeFragment(out FragmentInfo fragment)
+    {
+        fragment = _fragment;
+        bool had = _hasFragment;
+        _hasFragment = false;
+        return had;
+    }
+
     /// <summary>Reports an anomaly at <paramref name="offset"/> bytes into the current layer. Allocates (the detail): anomalies are rare.</summary>
     public void Report(AnomalyHandle anomaly, int offset, string detail) =>
         _anomalies.Add(new RaisedAnomaly(anomaly.Id, _layerCount - 1, _layerOffset + offset, detail));
@@ -172,6 +196,7 @@ public sealed class PacketContext
     /// <summary>Engine: starts a layer of the given protocol at a frame offset.</summary>
     public void BeginLayer(int protocol, int offset, int declaredLength = -1, bool partial = false)
     {
+        _hasFragment = false;
         DeclaredLength = declaredLength;
         IsPartial = partial;
         if (_layerCount == _layers.Length)
