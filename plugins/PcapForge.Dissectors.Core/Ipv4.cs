@@ -26,9 +26,6 @@ public sealed class Ipv4 : IDissector
     private const int DontFragmentBit = 0x4000;
     private const int ReservedBit = 0x8000;
 
-    /// <summary>Wireshark's ip.checksum.status values.</summary>
-    private const ulong ChecksumBad = 0, ChecksumGood = 1;
-
     private FieldHandle _version, _hdrLen, _dsfield, _dscp, _ecn, _len, _id, _flags, _rb, _df, _mf, _fragOffset, _ttl, _proto,
         _checksum, _checksumStatus, _src, _dst, _addr;
     private AnomalyHandle _truncated, _badVersion, _badHeaderLength, _badTotalLength, _badChecksum;
@@ -110,7 +107,7 @@ public sealed class Ipv4 : IDissector
         ushort checksum = BinaryPrimitives.ReadUInt16BigEndian(data[ChecksumOffset..]);
         context.Add(_checksum, ChecksumOffset, 2, checksum);
         bool checksumGood = InternetChecksum.Compute(data[..headerLength]) == 0;
-        context.Add(_checksumStatus, ChecksumOffset, 2, checksumGood ? ChecksumGood : ChecksumBad);
+        context.Add(_checksumStatus, ChecksumOffset, 2, checksumGood ? InternetChecksum.StatusGood : InternetChecksum.StatusBad);
         if (!checksumGood)
             context.Report(_badChecksum, ChecksumOffset, $"header checksum 0x{checksum:x4} does not match the header");
         context.Add(_src, SourceOffset, 4);
@@ -126,14 +123,14 @@ public sealed class Ipv4 : IDissector
             context.Report(_badTotalLength, TotalLengthOffset, $"total length {totalLength} is less than the header length {headerLength}");
             payloadLength = data.Length - headerLength;
         }
-        else if (totalLength > data.Length && !context.Frame.IsTruncated && !LayerNesting.IsInner(context))
+        else if (totalLength > data.Length && !context.Frame.IsTruncated && !context.IsNested)
         {
             // An inner header quoted by an ICMP error is expected to be cut short; an outer one is not.
             context.Report(_badTotalLength, TotalLengthOffset, $"total length {totalLength} is more than the {data.Length} bytes the frame carries");
         }
 
         // The header quoted by an ICMP error is not the frame's topic: leave the ICMP summary in place.
-        if (context.WantsDetail && !LayerNesting.IsInner(context))
+        if (context.WantsDetail && !context.IsNested)
         {
             context.Info.Clear();
             context.Info.Append("IPv4 proto ").Append(protocol);
@@ -157,41 +154,5 @@ public sealed class Ipv4 : IDissector
         }
 
         return DissectResult.Next(headerLength, _ipProto, protocol, payloadLength);
-    }
-}
-
-/// <summary>Where a layer stands among layers of its own protocol.</summary>
-internal static class LayerNesting
-{
-    /// <summary>True when an earlier layer of the frame is of the same protocol (a tunnelled or quoted packet).</summary>
-    public static bool IsInner(PacketContext context)
-    {
-        var layers = context.Layers;
-        int current = context.CurrentLayer;
-        for (int i = 0; i < current; i++)
-        {
-            if (layers[i].Protocol == layers[current].Protocol)
-                return true;
-        }
-
-        return false;
-    }
-}
-
-/// <summary>The Internet checksum (RFC 1071): one's-complement sum of 16-bit words.</summary>
-internal static class InternetChecksum
-{
-    /// <summary>Folds the one's-complement sum; over a header that includes its checksum, a correct one gives 0.</summary>
-    public static ushort Compute(ReadOnlySpan<byte> data, uint initial = 0)
-    {
-        uint sum = initial;
-        int i = 0;
-        for (; i + 1 < data.Length; i += 2)
-            sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
-        if (i < data.Length)
-            sum += (uint)data[i] << 8;
-        while ((sum >> 16) != 0)
-            sum = (sum & 0xFFFF) + (sum >> 16);
-        return (ushort)~sum;
     }
 }

@@ -88,7 +88,7 @@ public sealed class Ipv6 : IDissector
         context.Add(_dst, DestinationOffset, 16);
         context.Add(_addr, SourceOffset, 16);
         context.Add(_addr, DestinationOffset, 16);
-        if (HeaderLength + payloadLength > data.Length && !context.Frame.IsTruncated && !LayerNesting.IsInner(context))
+        if (HeaderLength + payloadLength > data.Length && !context.Frame.IsTruncated && !context.IsNested)
             context.Report(_plenInvalid, PayloadLengthOffset, $"payload length {payloadLength} is more than the {data.Length - HeaderLength} bytes the frame carries");
 
         // Walk the extension headers (RFC 8200 section 4), bounded by the payload length and the captured bytes.
@@ -150,7 +150,7 @@ public sealed class Ipv6 : IDissector
             offset += length;
         }
 
-        if (context.WantsDetail && !LayerNesting.IsInner(context))
+        if (context.WantsDetail && !context.IsNested)
         {
             context.Info.Clear();
             context.Info.Append("IPv6 next header ").Append(next);

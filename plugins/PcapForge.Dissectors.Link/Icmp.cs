@@ -57,7 +57,7 @@ public sealed class Icmp : IDissector
 
     public DissectResult Dissect(PacketContext context, ReadOnlySpan<byte> data)
     {
-        bool inner = Nesting.IsInner(context);
+        bool inner = context.IsNested;
         if (data.Length < HeaderLength)
         {
             if (data.Length > TypeOffset)

@@ -36,47 +36,6 @@ internal static class IpVersion
     public static int Of(byte first) => first >> 4;
 }
 
-/// <summary>Where a layer stands among layers of its own protocol.</summary>
-internal static class Nesting
-{
-    /// <summary>True when an earlier layer of the frame is of the same protocol (a tunnelled or quoted packet).</summary>
-    public static bool IsInner(PacketContext context)
-    {
-        var layers = context.Layers;
-        int current = context.CurrentLayer;
-        if (current < 0)
-            return false;
-        for (int i = 0; i < current; i++)
-        {
-            if (layers[i].Protocol == layers[current].Protocol)
-                return true;
-        }
-
-        return false;
-    }
-}
-
-/// <summary>The Internet checksum (RFC 1071): one's-complement sum of 16-bit words.</summary>
-internal static class InternetChecksum
-{
-    /// <summary>Folds the one's-complement sum; over a message that includes its checksum, a correct one gives 0.</summary>
-    public static ushort Compute(ReadOnlySpan<byte> data, uint initial = 0)
-    {
-        uint sum = initial;
-        int i = 0;
-        for (; i + 1 < data.Length; i += 2)
-            sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
-        if (i < data.Length)
-            sum += (uint)data[i] << 8;
-        while ((sum >> 16) != 0)
-            sum = (sum & 0xFFFF) + (sum >> 16);
-        return (ushort)~sum;
-    }
-
-    /// <summary>Wireshark's <c>*.checksum.status</c> values.</summary>
-    public const ulong StatusBad = 0, StatusGood = 1;
-}
-
 /// <summary>Formatting of addresses for the Info line (called only when the output wants it).</summary>
 internal static class InfoText
 {

@@ -8,26 +8,6 @@ using Xunit.Abstractions;
 
 namespace PcapForge.Capture.Tests;
 
-/// <summary>A fact over ../shared/pcaps: skipped, with <see cref="TestData.SharedMissing"/> as the reason, when the folder is absent.</summary>
-public sealed class SharedPcapsFactAttribute : FactAttribute
-{
-    public SharedPcapsFactAttribute()
-    {
-        if (TestData.SharedPcaps is null)
-            Skip = TestData.SharedMissing;
-    }
-}
-
-/// <summary>A theory over ../shared/pcaps: skipped, with <see cref="TestData.SharedMissing"/> as the reason, when the folder is absent.</summary>
-public sealed class SharedPcapsTheoryAttribute : TheoryAttribute
-{
-    public SharedPcapsTheoryAttribute()
-    {
-        if (TestData.SharedPcaps is null)
-            Skip = TestData.SharedMissing;
-    }
-}
-
 /// <summary>
 /// Conformance against the public corpus: for every capture in ../shared/pcaps, the frame count, the link types and
 /// the first and last timestamps (to the nanosecond) agree with what <c>capinfos -M -T</c> of Wireshark 4.0.17 printed

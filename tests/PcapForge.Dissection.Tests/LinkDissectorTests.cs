@@ -9,26 +9,6 @@ using PcapForge.TestSupport;
 
 namespace PcapForge.Dissection.Tests;
 
-/// <summary>A fact over ../shared/pcaps: skipped, with <see cref="TestData.SharedMissing"/> as the reason, when the folder is absent.</summary>
-public sealed class LinkSharedFactAttribute : FactAttribute
-{
-    public LinkSharedFactAttribute()
-    {
-        if (TestData.SharedPcaps is null)
-            Skip = TestData.SharedMissing;
-    }
-}
-
-/// <summary>A theory over ../shared/pcaps: skipped, with <see cref="TestData.SharedMissing"/> as the reason, when the folder is absent.</summary>
-public sealed class LinkSharedTheoryAttribute : TheoryAttribute
-{
-    public LinkSharedTheoryAttribute()
-    {
-        if (TestData.SharedPcaps is null)
-            Skip = TestData.SharedMissing;
-    }
-}
-
 /// <summary>
 /// The Link plugin's dissectors: a valid frame, every prefix of it (never an exception; a cut header is an anomaly),
 /// and a malformed one with its named anomaly, for each. Frames of the public corpus are checked against the values
@@ -263,7 +243,7 @@ public class LinkDissectorTests
         AssertPrefixesSafe(frame, LinkTypes.LinuxSll2, "sll", 0, 20);
     }
 
-    [LinkSharedFact]
+    [SharedPcapsFact]
     public void Sll_agrees_with_tshark_on_pcap_linux_sll_mixed()
     {
         var frames = ReadFrames("pcap-linux-sll-mixed.pcap");
@@ -293,7 +273,7 @@ public class LinkDissectorTests
             Assert.DoesNotContain(_h.Dissect(data, info.LinkType).Anomalies, a => a.StartsWith("sll.", StringComparison.Ordinal));
     }
 
-    [LinkSharedFact]
+    [SharedPcapsFact]
     public void Sll2_arp_rarp_icmp_and_icmpv6_agree_with_tshark_on_pcap_linux_sll2()
     {
         var frames = ReadFrames("pcap-linux-sll2.pcap");
@@ -375,7 +355,7 @@ public class LinkDissectorTests
         Assert.Contains("null.unknown_family", d.Anomalies);
     }
 
-    [LinkSharedFact]
+    [SharedPcapsFact]
     public void Null_agrees_with_tshark_on_pcap_null_loopback()
     {
         var frames = ReadFrames("pcap-null-loopback.pcap");
@@ -416,7 +396,7 @@ public class LinkDissectorTests
         Assert.Contains("raw.version_mismatch", mismatch.Anomalies);
     }
 
-    [LinkSharedFact]
+    [SharedPcapsFact]
     public void Raw_ip_agrees_with_tshark_on_pcap_rawip_101()
     {
         // tshark -T fields -e frame.protocols | sort | uniq -c: 50 raw:ip:…, 50 raw:ipv6:…
@@ -498,7 +478,7 @@ public class LinkDissectorTests
         Assert.Equal(["16", "17"], d.All("mpls.label"));
     }
 
-    [LinkSharedFact]
+    [SharedPcapsFact]
     public void Mpls_agrees_with_tshark_on_mpls_in_vlan_http()
     {
         var frames = ReadFrames("mpls-in-vlan-http.pcap");
@@ -544,7 +524,7 @@ public class LinkDissectorTests
         Assert.Equal("10.0.0.1", d.One("arp.src.proto_ipv4"));
     }
 
-    [LinkSharedFact]
+    [SharedPcapsFact]
     public void Arp_agrees_with_tshark_on_vlan_8021ad_qinq_arp()
     {
         var frames = ReadFrames("vlan-8021ad-qinq-arp.pcap");
@@ -603,7 +583,7 @@ public class LinkDissectorTests
         Assert.Equal("llc", w.Layers[1]);
     }
 
-    [LinkSharedFact]
+    [SharedPcapsFact]
     public void Wlan_agrees_with_tshark_on_pcap_80211_no_radiotap()
     {
         var frames = ReadFrames("pcap-80211-no-radiotap.pcap");
@@ -652,7 +632,7 @@ public class LinkDissectorTests
         Assert.Contains("radiotap.length_invalid", chain.Anomalies);
     }
 
-    [LinkSharedFact]
+    [SharedPcapsFact]
     public void Radiotap_and_wlan_agree_with_tshark_on_http_over_80211_radiotap()
     {
         var frames = ReadFrames("http-over-80211-radiotap.pcap");
@@ -676,7 +656,7 @@ public class LinkDissectorTests
         Assert.All(frames, f => Assert.Equal("ip", _h.Dissect(f.Data, f.Info.LinkType).Layers[3]));
     }
 
-    [LinkSharedFact]
+    [SharedPcapsFact]
     public void Ppi_agrees_with_tshark_on_pcap_80211_ppi()
     {
         var frames = ReadFrames("pcap-80211-ppi.pcap");
@@ -738,7 +718,7 @@ public class LinkDissectorTests
         Assert.Equal("Time-to-live exceeded (Time to live exceeded in transit)", d.Info);
     }
 
-    [LinkSharedFact]
+    [SharedPcapsFact]
     public void Icmp_agrees_with_tshark_on_echo_and_traceroute()
     {
         var pings = ReadFrames("icmp-echo-5-pings.pcap");
@@ -826,7 +806,7 @@ public class LinkDissectorTests
         Assert.Contains("gre.unknown_version", _h.Dissect(Ether(0x0800, IPv4(47, Cat(U16(0x0003), U16(0x0800), new byte[20]))), LinkTypes.Ethernet).Anomalies);
     }
 
-    [LinkSharedFact]
+    [SharedPcapsFact]
     public void Gre_agrees_with_tshark_on_tunnel_gre_ip()
     {
         var frames = ReadFrames("tunnel-gre-ip.pcap");
@@ -857,7 +837,7 @@ public class LinkDissectorTests
         Assert.Contains("vxlan.i_flag_clear", _h.Dissect(Ether(0x0800, IPv4(17, UdpTo(4789, noI))), LinkTypes.Ethernet).Anomalies);
     }
 
-    [LinkSharedFact]
+    [SharedPcapsFact]
     public void Vxlan_agrees_with_tshark_on_tunnel_vxlan_http()
     {
         var frames = ReadFrames("tunnel-vxlan-http.pcap");
@@ -922,7 +902,7 @@ public class LinkDissectorWithCoreTests
     ];
 
     /// <summary>Every frame decodes, and so does every prefix of the first frames: a dissector never throws.</summary>
-    [LinkSharedTheory]
+    [SharedPcapsTheory]
     [MemberData(nameof(LinkCaptures))]
     public void Every_frame_and_prefix_decodes_without_an_exception(string file)
     {
@@ -957,7 +937,7 @@ public class LinkDissectorWithCoreTests
     /// (<c>-E occurrence=a -E aggregator=,</c>; the command is the golden file's first line), and frames tshark
     /// gave none of them get none. IPv6 fragments are left out (tshark reassembles them, the engine does not yet).
     /// </summary>
-    [LinkSharedTheory]
+    [SharedPcapsTheory]
     [MemberData(nameof(GoldenCaptures))]
     public void Fields_agree_with_tshark_on_every_frame(string capture)
     {
@@ -982,7 +962,7 @@ public class LinkDissectorWithCoreTests
         Assert.True(differences.Count == 0, string.Join("\n", differences.Take(20)));
     }
 
-    [LinkSharedFact]
+    [SharedPcapsFact]
     public void Inner_layers_agree_with_tshark()
     {
         var trace = ReadFrames("icmp-traceroute.pcapng");

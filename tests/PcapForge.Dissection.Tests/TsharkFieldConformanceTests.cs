@@ -11,26 +11,6 @@ using Xunit.Abstractions;
 
 namespace PcapForge.Dissection.Tests;
 
-/// <summary>A theory over the reference files of ../shared/pcaps: skipped, with <see cref="TestData.SharedMissing"/> as the reason, when the folder is absent.</summary>
-public sealed class TsharkSharedCorpusTheoryAttribute : TheoryAttribute
-{
-    public TsharkSharedCorpusTheoryAttribute()
-    {
-        if (TestData.SharedPcaps is null)
-            Skip = TestData.SharedMissing;
-    }
-}
-
-/// <summary>A fact over ../shared/pcaps: skipped, with <see cref="TestData.SharedMissing"/> as the reason, when the folder is absent.</summary>
-public sealed class TsharkSharedCorpusFactAttribute : FactAttribute
-{
-    public TsharkSharedCorpusFactAttribute()
-    {
-        if (TestData.SharedPcaps is null)
-            Skip = TestData.SharedMissing;
-    }
-}
-
 /// <summary>
 /// Field conformance against <c>tshark -T fields</c>: for every frame of every capture of testdata/ and
 /// ../shared/pcaps, the values of <see cref="ComparedFields"/> (all occurrences, in order, as tshark's
@@ -156,7 +136,7 @@ public class TsharkFieldConformanceTests
     [MemberData(nameof(TestdataReferences))]
     public void TestdataCaptureFieldsAgreeWithTshark(string capture) => AssertAgrees("testdata", capture);
 
-    [TsharkSharedCorpusTheory]
+    [SharedPcapsTheory]
     [MemberData(nameof(SharedReferences))]
     public void SharedCaptureFieldsAgreeWithTshark(string capture) => AssertAgrees("shared", capture);
 
@@ -165,14 +145,14 @@ public class TsharkFieldConformanceTests
     public void EveryTestdataCaptureHasAReference() => AssertReferencesMatchCaptures("testdata", TestData.OwnCaptures);
 
     /// <summary>Every capture of ../shared/pcaps has a reference file, and every reference file its capture.</summary>
-    [TsharkSharedCorpusFact]
+    [SharedPcapsFact]
     public void EverySharedCaptureHasAReference() => AssertReferencesMatchCaptures("shared", TestData.SharedPcaps!);
 
     /// <summary>
     /// Entries for every capture ("*") excuse nothing any more: checked over all captures at once, so only when the
     /// shared corpus is there (entries for one capture are checked by that capture's case).
     /// </summary>
-    [TsharkSharedCorpusFact]
+    [SharedPcapsFact]
     public void NoWildcardDivergenceIsStale()
     {
         var used = new HashSet<Divergence>();

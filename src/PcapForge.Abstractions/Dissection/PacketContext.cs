@@ -82,6 +82,25 @@ public sealed class PacketContext
     /// <summary>Index of the current layer in <see cref="Layers"/>.</summary>
     public int CurrentLayer => _layerCount - 1;
 
+    /// <summary>
+    /// True when an earlier layer of the frame is of the current layer's protocol: a tunnelled packet, or the header
+    /// an ICMP error quotes. Such a layer is expected to be cut short and is not the frame's topic.
+    /// </summary>
+    public bool IsNested
+    {
+        get
+        {
+            int current = _layerCount - 1;
+            for (int i = 0; i < current; i++)
+            {
+                if (_layers[i].Protocol == _layers[current].Protocol)
+                    return true;
+            }
+
+            return false;
+        }
+    }
+
     /// <summary>Records a field whose bytes start <paramref name="offset"/> bytes into the current layer.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Add(FieldHandle field, int offset, int length, ulong value = 0)
