@@ -1,0 +1,150 @@
+using PcapForge.Abstractions;
+using PcapForge.Abstractions.Dissection;
+
+namespace PcapForge.Abstractions.Tests;
+
+public class TimestampsTests
+{
+    [Theory]
+    [InlineData(0L, "1970-01-01T00:00:00.000000000Z")]
+    [InlineData(1_607_454_603_986_596_000L, "2020-12-08T19:10:03.986596000Z")]
+    [InlineData(4_323_283_200_000_000_000L, "2107-01-01T00:00:00.000000000Z")] // past 2106: beyond pcap's 32-bit seconds
+    [InlineData(-1L, "1969-12-31T23:59:59.999999999Z")]
+    [InlineData(long.MaxValue, "2262-04-11T23:47:16.854775807Z")]
+    public void Iso8601IsExactToTheNanosecond(long ns, string expected) => Assert.Equal(expected, Timestamps.ToIso8601(ns));
+
+    [Theory]
+    [InlineData(4_032_397_000L, "4.032397000")]
+    [InlineData(0L, "0.000000000")]
+    [InlineData(-1_500_000_000L, "-1.500000000")]
+    [InlineData(long.MinValue, "-9223372036.854775808")]
+    public void SecondsAreExact(long ns, string expected) => Assert.Equal(expected, Timestamps.FormatSeconds(ns));
+}
+
+public class AnomalyCollectorTests
+{
+    [Fact]
+    public void KeepsTheFirstOnesAndCountsAllByName()
+    {
+        var c = new AnomalyCollector(capacity: 2);
+        for (int i = 0; i < 5; i++)
+            c.Report(new Anomaly("frame", i % 2 == 0 ? "a.even" : "a.odd", i, i, "d"));
+
+        Assert.Equal(5, c.Total);
+        Assert.Equal([0L, 1L], c.Kept.Select(a => a.Frame!.Value));
+        Assert.Equal(3, c.CountsByName["a.even"]);
+        Assert.Equal(2, c.CountsByName["a.odd"]);
+    }
+
+    [Fact]
+    public void ToStringNamesTheOffsetAndTheFrame()
+    {
+        Assert.Equal("pcap.truncated_record at offset 4314 (frame 20): cut", new Anomaly("file", "pcap.truncated_record", 20, 4314, "cut").ToString());
+        Assert.Equal("x.y at offset 7: d", new Anomaly("file", "x.y", null, 7, "d").ToString());
+    }
+}
+
+public class LinkTypesTests
+{
+    [Theory]
+    [InlineData(1, "ETHERNET", true)]
+    [InlineData(276, "LINUX_SLL2", true)]
+    [InlineData(12, "RAW (BSD DLT 12)", true)]
+    [InlineData(60000, "LINKTYPE_60000", false)]
+    public void NamesFollowTheTcpdumpRegistry(int value, string name, bool known)
+    {
+        Assert.Equal(name, LinkTypes.Name(value));
+        Assert.Equal(known, LinkTypes.IsKnown(value));
+    }
+}
+
+public class InternetChecksumTests
+{
+    [Fact]
+    public void Rfc1071ExampleSumsAsTheRfcSays()
+    {
+        // RFC 1071 section 3: the bytes 00 01 f2 03 f4 f5 f6 f7 have the one's-complement sum 0xddf2.
+        byte[] data = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
+        Assert.Equal(unchecked((ushort)~0xddf2), InternetChecksum.Compute(data));
+    }
+
+    [Fact]
+    public void AMessageWithItsOwnChecksumSumsToZeroAndAnOddLengthIsPadded()
+    {
+        byte[] header = Convert.FromHexString("450000730000400040110000c0a80001c0a800c7");
+        ushort sum = InternetChecksum.Compute(header);
+        header[10] = (byte)(sum >> 8);
+        header[11] = (byte)sum;
+        Assert.Equal(0xb861, sum); // the worked example of the Wikipedia "IPv4 header checksum" article
+        Assert.Equal(0, InternetChecksum.Compute(header));
+        Assert.Equal(InternetChecksum.Compute([0xab, 0x00]), InternetChecksum.Compute([0xab]));
+    }
+}
+
+public class PacketContextTests
+{
+    [Fact]
+    public void FieldsRecordFrameOffsetsOfTheirLayerAndGrowWithoutLimit()
+    {
+        var c = new PacketContext();
+        c.BeginFrame(new FrameInfo { Number = 1 }, wantsDetail: false);
+        c.BeginLayer(protocol: 0, offset: 14);
+        for (int i = 0; i < 1000; i++)
+            c.Add(new FieldHandle(i % 3), 2, 4, (ulong)i);
+
+        Assert.Equal(1000, c.Fields.Length);
+        Assert.Equal(16, c.Fields[999].Offset);
+        Assert.True(c.TryGet(new FieldHandle(0), out var last));
+        Assert.Equal(999UL, last.Value);
+
+        c.BeginFrame(new FrameInfo { Number = 2 }, wantsDetail: false);
+        Assert.Equal(0, c.Fields.Length);
+        Assert.Equal(0, c.Layers.Length);
+    }
+
+    [Fact]
+    public void IsNestedWhenAnEarlierLayerHasTheSameProtocol()
+    {
+        var c = new PacketContext();
+        c.BeginFrame(default, false);
+        c.BeginLayer(1, 0);
+        Assert.False(c.IsNested);
+        c.BeginLayer(2, 14);
+        Assert.False(c.IsNested);
+        c.BeginLayer(1, 34);
+        Assert.True(c.IsNested);
+    }
+
+    [Fact]
+    public void AbandonedLayersLeaveNothingBehind()
+    {
+        var c = new PacketContext();
+        c.BeginFrame(default, false);
+        c.BeginLayer(1, 0);
+        c.Add(new FieldHandle(1), 0, 1, 1);
+        int before = c.FieldCount;
+        c.BeginLayer(2, 1);
+        c.Add(new FieldHandle(2), 0, 1, 2);
+        c.AbandonLayer(before);
+
+        Assert.Single(c.Layers.ToArray());
+        Assert.Single(c.Fields.ToArray());
+    }
+
+    [Fact]
+    public void TextValuesAndReassembledBytesResolveThroughTheContext()
+    {
+        var c = new PacketContext();
+        c.BeginFrame(default, false);
+        c.BeginLayer(1, 0);
+        c.AddText(new FieldHandle(5), 0, 0, "LLDP chassis abc");
+        c.SwitchToReassembled(new byte[] { 9, 8, 7, 6 });
+        c.BeginLayer(2, 0);
+        c.Add(new FieldHandle(6), 1, 2);
+
+        Assert.Equal("LLDP chassis abc", c.Text(c.Fields[0]));
+        Assert.Equal(FieldSource.Reassembled, c.Fields[1].Source);
+        Assert.Equal([8, 7], c.Bytes(c.Fields[1], frame: [1, 2, 3]).ToArray());
+        Assert.Equal(FieldSource.Reassembled, c.Layers[1].Source);
+    }
+}
