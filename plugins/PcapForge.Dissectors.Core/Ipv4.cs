@@ -142,6 +142,10 @@ public sealed class Ipv4 : IDissector
         // identification). The first one starts with the transport header (ports, flags) and is decoded, marked
         // partial, so the flow is known before reassembly; the one that completes the datagram has its payload
         // decoded from the reassembled bytes.
+        // RFC 9293 section 3.1 / RFC 768: the transport checksum covers a pseudo-header of the addresses, the
+        // protocol and the transport length (added by the transport dissector, which knows it).
+        context.PseudoHeaderSum = InternetChecksum.Sum(data.Slice(SourceOffset, 8)) + protocol;
+
         bool more = (flagsAndOffset & MoreFragmentsBit) != 0;
         if (fragmentOffset != 0 || more)
         {

@@ -150,6 +150,10 @@ public sealed class Ipv6 : IDissector
             offset += length;
         }
 
+        // RFC 8200 section 8.1: the upper-layer checksum covers the addresses, the upper-layer length (added by the
+        // upper-layer dissector) and the next header value of the upper-layer header.
+        context.PseudoHeaderSum = InternetChecksum.Sum(data.Slice(SourceOffset, 32)) + next;
+
         if (context.WantsDetail && !context.IsNested)
         {
             context.Info.Clear();

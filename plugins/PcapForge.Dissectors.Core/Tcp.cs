@@ -30,7 +30,7 @@ public sealed class Tcp : IDissector
     private const byte OptEnd = 0, OptNop = 1, OptMss = 2, OptWindowScale = 3, OptSackPermitted = 4, OptSack = 5, OptTimestamp = 8;
 
     private FieldHandle _srcport, _dstport, _port, _seqRaw, _ackRaw, _hdrLen, _flags, _fin, _syn, _rst, _psh, _ack, _urg, _ece, _cwr, _ae,
-        _window, _checksum, _urgent, _len, _mss, _wscale, _sackPerm, _sackLe, _sackRe, _tsval, _tsecr;
+        _window, _checksum, _checksumStatus, _urgent, _len, _mss, _wscale, _sackPerm, _sackLe, _sackRe, _tsval, _tsecr;
     private AnomalyHandle _truncated, _badHeaderLength, _badOption;
     private TableHandle _tcpPort;
 
@@ -55,6 +55,8 @@ public sealed class Tcp : IDissector
         _fin = setup.Field("tcp.flags.fin", "Fin", FieldType.Boolean, "FIN flag");
         _window = setup.Field("tcp.window_size_value", "Window", FieldType.UInt16, "Window field as sent (before scaling)");
         _checksum = setup.Field("tcp.checksum", "Checksum", FieldType.UInt16, "Checksum as sent", FieldBase.Hex);
+        _checksumStatus = setup.Field("tcp.checksum.status", "Checksum Status", FieldType.UInt8,
+            "0 bad, 1 good, 2 unverified (no IP pseudo-header, a partial or truncated segment). A bad checksum is no anomaly on its own: captures taken on the sending host hold segments before the NIC fills the checksum in (offload)");
         _urgent = setup.Field("tcp.urgent_pointer", "Urgent Pointer", FieldType.UInt16, "Urgent pointer");
         _len = setup.Field("tcp.len", "TCP Segment Len", FieldType.UInt32, "Payload length (from the IP length, so also for truncated frames)");
         _mss = setup.Field("tcp.options.mss_val", "MSS Value", FieldType.UInt16, "Maximum segment size option");
@@ -119,6 +121,10 @@ public sealed class Tcp : IDissector
 
         int payloadLength = segmentLength - headerLength;
         context.Add(_len, 0, 0, (ulong)payloadLength);
+        ulong status = InternetChecksum.StatusUnverified;
+        if (context.PseudoHeaderSum is uint pseudo && !context.IsPartial && data.Length >= segmentLength)
+            status = InternetChecksum.Compute(data[..segmentLength], pseudo + (uint)segmentLength) == 0 ? InternetChecksum.StatusGood : InternetChecksum.StatusBad;
+        context.Add(_checksumStatus, ChecksumOffset, 2, status);
         ParseOptions(context, data[MinHeaderLength..Math.Min(headerLength, data.Length)]);
 
         if (context.WantsDetail)

@@ -13,7 +13,7 @@ public sealed class Udp : IDissector
     private const int LengthOffset = 4;
     private const int ChecksumOffset = 6;
 
-    private FieldHandle _srcport, _dstport, _port, _length, _checksum;
+    private FieldHandle _srcport, _dstport, _port, _length, _checksum, _checksumStatus;
     private AnomalyHandle _truncated, _badLength;
     private TableHandle _udpPort;
 
@@ -25,6 +25,8 @@ public sealed class Udp : IDissector
         _port = setup.Field("udp.port", "Source or Destination Port", FieldType.UInt16, "Source or destination port (matches either)");
         _length = setup.Field("udp.length", "Length", FieldType.UInt16, "Length of header and payload");
         _checksum = setup.Field("udp.checksum", "Checksum", FieldType.UInt16, "Checksum as sent (0: none)", FieldBase.Hex);
+        _checksumStatus = setup.Field("udp.checksum.status", "Checksum Status", FieldType.UInt8,
+            "0 bad, 1 good, 2 unverified (checksum 0 over IPv4 means none; no pseudo-header; partial or truncated datagram)");
         _truncated = setup.Anomaly("udp.truncated", "Fewer bytes than a UDP header");
         _badLength = setup.Anomaly("udp.length_invalid", "The length is under 8 or more than the IP payload");
         _udpPort = setup.Table("udp.port", "UDP port of a per-packet dissector (DNS, VXLAN…)", 16);
@@ -60,6 +62,12 @@ public sealed class Udp : IDissector
         {
             payloadLength = available - HeaderLength; // a first fragment: the rest of the datagram is in later frames
         }
+
+        ushort checksum = BinaryPrimitives.ReadUInt16BigEndian(data[ChecksumOffset..]);
+        ulong status = InternetChecksum.StatusUnverified;
+        if (checksum != 0 && context.PseudoHeaderSum is uint pseudo && !context.IsPartial && length >= HeaderLength && data.Length >= length)
+            status = InternetChecksum.Compute(data[..length], pseudo + length) == 0 ? InternetChecksum.StatusGood : InternetChecksum.StatusBad;
+        context.Add(_checksumStatus, ChecksumOffset, 2, status);
 
         if (context.WantsDetail)
         {

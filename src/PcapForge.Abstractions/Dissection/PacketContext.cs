@@ -174,6 +174,13 @@ public sealed class PacketContext
         return had;
     }
 
+    /// <summary>
+    /// The one's-complement sum of the pseudo-header the last IP layer puts in front of its payload, without the
+    /// length (source, destination and protocol: RFC 9293 section 3.1, RFC 8200 section 8.1): TCP, UDP and ICMPv6 add
+    /// their own length and verify with <see cref="InternetChecksum.Compute"/>. Null when no IP layer set it.
+    /// </summary>
+    public uint? PseudoHeaderSum { get; set; }
+
     /// <summary>Reports an anomaly at <paramref name="offset"/> bytes into the current layer. Allocates (the detail): anomalies are rare.</summary>
     public void Report(AnomalyHandle anomaly, int offset, string detail) =>
         _anomalies.Add(new RaisedAnomaly(anomaly.Id, _layerCount - 1, _layerOffset + offset, detail));
@@ -204,6 +211,7 @@ public sealed class PacketContext
         _layerCount = 0;
         _anomalies.Clear();
         _texts.Clear();
+        PseudoHeaderSum = null;
         _source = FieldSource.Frame;
         Reassembled = ReadOnlyMemory<byte>.Empty;
         WantsDetail = wantsDetail;
