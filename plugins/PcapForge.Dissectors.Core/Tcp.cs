@@ -32,6 +32,7 @@ public sealed class Tcp : IDissector
     private FieldHandle _srcport, _dstport, _port, _seqRaw, _ackRaw, _hdrLen, _flags, _fin, _syn, _rst, _psh, _ack, _urg, _ece, _cwr, _ae,
         _window, _checksum, _checksumStatus, _urgent, _len, _mss, _wscale, _sackPerm, _sackLe, _sackRe, _tsval, _tsecr;
     private AnomalyHandle _truncated, _badHeaderLength, _badOption;
+    private bool _checkChecksum;
     private TableHandle _tcpPort;
 
     public void Declare(IDissectorSetup setup)
@@ -56,7 +57,7 @@ public sealed class Tcp : IDissector
         _window = setup.Field("tcp.window_size_value", "Window", FieldType.UInt16, "Window field as sent (before scaling)");
         _checksum = setup.Field("tcp.checksum", "Checksum", FieldType.UInt16, "Checksum as sent", FieldBase.Hex);
         _checksumStatus = setup.Field("tcp.checksum.status", "Checksum Status", FieldType.UInt8,
-            "0 bad, 1 good, 2 unverified (no IP pseudo-header, a partial or truncated segment). A bad checksum is no anomaly on its own: captures taken on the sending host hold segments before the NIC fills the checksum in (offload)");
+            "0 bad, 1 good, 2 unverified (tcp.check_checksum off, the default; no IP pseudo-header; a partial or truncated segment). A bad checksum is no anomaly on its own: captures taken on the sending host hold segments before the NIC fills the checksum in (offload)");
         _urgent = setup.Field("tcp.urgent_pointer", "Urgent Pointer", FieldType.UInt16, "Urgent pointer");
         _len = setup.Field("tcp.len", "TCP Segment Len", FieldType.UInt32, "Payload length (from the IP length, so also for truncated frames)");
         _mss = setup.Field("tcp.options.mss_val", "MSS Value", FieldType.UInt16, "Maximum segment size option");
@@ -71,6 +72,9 @@ public sealed class Tcp : IDissector
         _badOption = setup.Anomaly("tcp.option_invalid", "An option's length is wrong or runs past the header");
         _tcpPort = setup.Table("tcp.port", "TCP port of a per-packet dissector", 16);
         setup.AttachTo("ip.proto", 6);
+        // Off by default, as in Wireshark: verifying reads every payload byte (the header-only frame loop never
+        // does), and captures taken on the sending host hold checksums the NIC had not filled in yet.
+        _checkChecksum = setup.Preference("tcp.check_checksum", false, "Verify the TCP checksum over the IP pseudo-header (tcp.checksum.status); reads every payload byte");
     }
 
     public DissectResult Dissect(PacketContext context, ReadOnlySpan<byte> data)
@@ -122,7 +126,7 @@ public sealed class Tcp : IDissector
         int payloadLength = segmentLength - headerLength;
         context.Add(_len, 0, 0, (ulong)payloadLength);
         ulong status = InternetChecksum.StatusUnverified;
-        if (context.PseudoHeaderSum is uint pseudo && !context.IsPartial && data.Length >= segmentLength)
+        if (_checkChecksum && context.PseudoHeaderSum is uint pseudo && !context.IsPartial && data.Length >= segmentLength)
             status = InternetChecksum.Compute(data[..segmentLength], pseudo + (uint)segmentLength) == 0 ? InternetChecksum.StatusGood : InternetChecksum.StatusBad;
         context.Add(_checksumStatus, ChecksumOffset, 2, status);
         ParseOptions(context, data[MinHeaderLength..Math.Min(headerLength, data.Length)]);

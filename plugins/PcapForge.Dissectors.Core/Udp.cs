@@ -15,6 +15,7 @@ public sealed class Udp : IDissector
 
     private FieldHandle _srcport, _dstport, _port, _length, _checksum, _checksumStatus;
     private AnomalyHandle _truncated, _badLength;
+    private bool _checkChecksum;
     private TableHandle _udpPort;
 
     public void Declare(IDissectorSetup setup)
@@ -26,11 +27,14 @@ public sealed class Udp : IDissector
         _length = setup.Field("udp.length", "Length", FieldType.UInt16, "Length of header and payload");
         _checksum = setup.Field("udp.checksum", "Checksum", FieldType.UInt16, "Checksum as sent (0: none)", FieldBase.Hex);
         _checksumStatus = setup.Field("udp.checksum.status", "Checksum Status", FieldType.UInt8,
-            "0 bad, 1 good, 2 unverified (checksum 0 over IPv4 means none; no pseudo-header; partial or truncated datagram)");
+            "0 bad, 1 good, 2 unverified (udp.check_checksum off, the default; checksum 0 over IPv4 means none; no pseudo-header; partial or truncated datagram)");
         _truncated = setup.Anomaly("udp.truncated", "Fewer bytes than a UDP header");
         _badLength = setup.Anomaly("udp.length_invalid", "The length is under 8 or more than the IP payload");
         _udpPort = setup.Table("udp.port", "UDP port of a per-packet dissector (DNS, VXLAN…)", 16);
         setup.AttachTo("ip.proto", 17);
+        // Off by default, as in Wireshark: verifying reads every payload byte (the header-only frame loop never
+        // does), and captures taken on the sending host hold checksums the NIC had not filled in yet.
+        _checkChecksum = setup.Preference("udp.check_checksum", false, "Verify the UDP checksum over the IP pseudo-header (udp.checksum.status); reads every payload byte");
     }
 
     public DissectResult Dissect(PacketContext context, ReadOnlySpan<byte> data)
@@ -65,7 +69,7 @@ public sealed class Udp : IDissector
 
         ushort checksum = BinaryPrimitives.ReadUInt16BigEndian(data[ChecksumOffset..]);
         ulong status = InternetChecksum.StatusUnverified;
-        if (checksum != 0 && context.PseudoHeaderSum is uint pseudo && !context.IsPartial && length >= HeaderLength && data.Length >= length)
+        if (_checkChecksum && checksum != 0 && context.PseudoHeaderSum is uint pseudo && !context.IsPartial && length >= HeaderLength && data.Length >= length)
             status = InternetChecksum.Compute(data[..length], pseudo + length) == 0 ? InternetChecksum.StatusGood : InternetChecksum.StatusBad;
         context.Add(_checksumStatus, ChecksumOffset, 2, status);
 

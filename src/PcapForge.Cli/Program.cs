@@ -8,6 +8,16 @@ public static class Program
 {
     public static int Main(string[] args) => Run(args, Console.Standard());
 
+    /// <summary>Parses tshark's <c>-o name:value</c> for a boolean preference.</summary>
+    internal static bool TryParsePreference(string text, out string name, out bool value)
+    {
+        int colon = text.LastIndexOf(':');
+        name = colon > 0 ? text[..colon] : "";
+        string v = colon > 0 ? text[(colon + 1)..] : "";
+        value = v.Equals("TRUE", StringComparison.OrdinalIgnoreCase) || v == "1";
+        return name.Length > 0 && (value || v.Equals("FALSE", StringComparison.OrdinalIgnoreCase) || v == "0");
+    }
+
     /// <summary>Runs the command line with the given console; the tests call this in-process.</summary>
     public static int Run(string[] args, Console console)
     {
@@ -28,12 +38,33 @@ public static class Program
             AllowMultipleArgumentsPerToken = false,
         };
         root.Add(plugins);
+        var preferences = new Option<string[]>("--option", "-o")
+        {
+            Description = "Set a dissector preference, as tshark's -o: name:TRUE or name:FALSE (e.g. tcp.check_checksum:TRUE)",
+            Recursive = true,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        preferences.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (!TryParsePreference(token.Value, out _, out _))
+                    result.AddError($"'-o {token.Value}': expected name:TRUE or name:FALSE (see 'pcapforge dissectors preferences')");
+            }
+        });
+        root.Add(preferences);
         foreach (var command in services.GetServices<ICliCommand>())
             root.Add(command.Build());
         root.Add(services.GetRequiredService<DissectorsCommand>().BuildFields());
 
         var parse = root.Parse(args);
-        services.GetRequiredService<PluginHost>().ExtraFolders.AddRange(parse.GetValue(plugins) ?? []);
+        var host = services.GetRequiredService<PluginHost>();
+        host.ExtraFolders.AddRange(parse.GetValue(plugins) ?? []);
+        foreach (var text in parse.GetValue(preferences) ?? [])
+        {
+            if (TryParsePreference(text, out string name, out bool value))
+                host.Preferences[name] = value;
+        }
         var config = new InvocationConfiguration
         {
             Output = console.Out,

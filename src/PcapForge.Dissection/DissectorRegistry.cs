@@ -63,10 +63,17 @@ public sealed class DissectorRegistry
 
     public int FieldIndex(string filterName) => _fields.FindIndex(f => f.FilterName == filterName);
 
+    /// <summary>Preference values given by the user (<c>-o name:value</c>), by name.</summary>
+    private IReadOnlyDictionary<string, bool> _preferenceValues = new Dictionary<string, bool>();
+
+    /// <summary>Every preference the dissectors declared, with its value in effect.</summary>
+    public IEnumerable<PreferenceDescriptor> Preferences => _protocols.SelectMany(p => p.Preferences);
+
     /// <summary>Declares every dissector, in order; problems are appended to <paramref name="problems"/>.</summary>
-    public static DissectorRegistry Build(IEnumerable<LoadedDissector> loaded, List<PluginProblem> problems)
+    public static DissectorRegistry Build(IEnumerable<LoadedDissector> loaded, List<PluginProblem> problems,
+        IReadOnlyDictionary<string, bool>? preferences = null)
     {
-        var registry = new DissectorRegistry();
+        var registry = new DissectorRegistry { _preferenceValues = preferences ?? new Dictionary<string, bool>() };
         var attachments = new List<(string Table, long Key, int Protocol, int Priority)>();
         var heuristics = new List<(string Parent, int Protocol)>();
         foreach (var d in loaded.OrderByDescending(d => d.Priority).ThenBy(d => d.Id, StringComparer.Ordinal))
@@ -153,6 +160,7 @@ public sealed class DissectorRegistry
         private readonly List<TableDescriptor> _tables = new();
         private readonly List<(string, long)> _attach = new();
         private readonly List<string> _heuristics = new();
+        private readonly List<PreferenceDescriptor> _preferences = new();
         private ProtocolDescriptor? _protocol;
 
         public Setup(DissectorRegistry registry) => _registry = registry;
@@ -183,6 +191,13 @@ public sealed class DissectorRegistry
 
         public TableHandle TableRef(string name) => new(_registry.TableId(name));
 
+        public bool Preference(string name, bool defaultValue, string description)
+        {
+            bool value = _registry._preferenceValues.TryGetValue(name, out bool given) ? given : defaultValue;
+            _preferences.Add(new PreferenceDescriptor(name, description, defaultValue, value) { Protocol = _protocol?.Id ?? "" });
+            return value;
+        }
+
         public string? Validate(string exportId)
         {
             if (_protocol is null)
@@ -209,6 +224,7 @@ public sealed class DissectorRegistry
             p.Tables.AddRange(_tables);
             p.Attachments.AddRange(_attach);
             p.Heuristics.AddRange(_heuristics);
+            p.Preferences.AddRange(_preferences);
             _registry._protocols.Add(p);
             _registry._dissectors.Add(d.Dissector);
             _registry._sources.Add(d.Source);

@@ -148,3 +148,39 @@ public class PacketContextTests
         Assert.Equal(FieldSource.Reassembled, c.Layers[1].Source);
     }
 }
+
+public class InternetChecksumEquivalenceTests
+{
+    /// <summary>The straightforward RFC 1071 loop: 16-bit big-endian words, carries folded at the end.</summary>
+    private static ushort Reference(ReadOnlySpan<byte> data, uint initial)
+    {
+        ulong sum = initial;
+        int i = 0;
+        for (; i + 1 < data.Length; i += 2)
+            sum += (uint)(data[i] << 8 | data[i + 1]);
+        if (i < data.Length)
+            sum += (uint)data[i] << 8;
+        while (sum >> 16 != 0)
+            sum = (sum & 0xFFFF) + (sum >> 16);
+        return (ushort)~sum;
+    }
+
+    [Fact]
+    public void TheWideSumEqualsTheByteByByteDefinitionForEveryLengthAndContent()
+    {
+        var random = new Random(1071);
+        for (int length = 0; length < 200; length++)
+        {
+            for (int trial = 0; trial < 20; trial++)
+            {
+                var data = new byte[length];
+                if (trial % 3 == 0)
+                    Array.Fill(data, (byte)0xFF); // maximal carries
+                else
+                    random.NextBytes(data);
+                uint initial = (uint)random.Next(0, 0x3FFFF);
+                Assert.Equal(Reference(data, initial), InternetChecksum.Compute(data, initial));
+            }
+        }
+    }
+}

@@ -258,7 +258,17 @@ public class ChecksumTests
         throw new InvalidOperationException($"{capture} has no frame {number}");
     }
 
-    private static Harness Core() => new(new Ethernet(), new Vlan(), new Ieee8021ad(), new Ipv4(), new Ipv6(), new Tcp(), new Udp());
+    private static Harness Core() => new(
+        new Dictionary<string, bool> { ["tcp.check_checksum"] = true, ["udp.check_checksum"] = true },
+        new Ethernet(), new Vlan(), new Ieee8021ad(), new Ipv4(), new Ipv6(), new Tcp(), new Udp());
+
+    [Fact]
+    public void ChecksumsAreNotVerifiedUnlessAsked()
+    {
+        // As Wireshark: tcp.check_checksum and udp.check_checksum are off by default (verifying reads every payload byte).
+        var d = new Harness(new Ethernet(), new Ipv4(), new Tcp()).Dissect(Frame("http-keepalive-veth.pcap", 6), LinkTypes.Ethernet);
+        Assert.Equal("2", d.One("tcp.checksum.status"));
+    }
 
     [Fact]
     public void TcpChecksumOfARealSegmentIsGoodAndACorruptedByteMakesItBad()

@@ -22,9 +22,15 @@ internal sealed class Harness
     private readonly PacketContext _context = new();
 
     public Harness(params IDissector[] dissectors)
+        : this(new Dictionary<string, bool>(), dissectors)
+    {
+    }
+
+    /// <summary>An engine with dissector preferences set (tshark's -o name:value).</summary>
+    public Harness(IReadOnlyDictionary<string, bool> preferences, params IDissector[] dissectors)
     {
         var problems = new List<PluginProblem>();
-        var registry = DissectorRegistry.Build(dissectors.Select(d => new LoadedDissector(d, Id(d), 0, "test")), problems);
+        var registry = DissectorRegistry.Build(dissectors.Select(d => new LoadedDissector(d, Id(d), 0, "test")), problems, preferences);
         Assert.Empty(problems);
         _engine = new DissectionEngine(registry);
     }

@@ -62,6 +62,12 @@ public sealed record TableDescriptor(string Name, string Description, int KeyBit
     public string Protocol { get; init; } = "";
 }
 
+/// <summary>A dissector preference (tshark's <c>-o name:value</c>), with the value in effect for this run.</summary>
+public sealed record PreferenceDescriptor(string Name, string Description, bool DefaultValue, bool Value)
+{
+    public string Protocol { get; init; } = "";
+}
+
 /// <summary>What a dissector declared, as the host keeps it (for <c>dissectors list</c> and <c>fields list</c>).</summary>
 public sealed record ProtocolDescriptor(string Id, string Name, string Description)
 {
@@ -70,6 +76,7 @@ public sealed record ProtocolDescriptor(string Id, string Name, string Descripti
     public List<TableDescriptor> Tables { get; } = new();
     public List<(string Table, long Key)> Attachments { get; } = new();
     public List<string> Heuristics { get; } = new();
+    public List<PreferenceDescriptor> Preferences { get; } = new();
 }
 
 /// <summary>Handle of a declared field; cheap to pass on the frame path.</summary>
@@ -105,6 +112,12 @@ public interface IDissectorSetup
 
     /// <summary>Offers this dissector to a parent's heuristic list: it is tried on payloads no table entry claimed.</summary>
     void AttachHeuristic(string parentProtocol);
+
+    /// <summary>
+    /// Declares a boolean preference (named like Wireshark's, e.g. <c>tcp.check_checksum</c>) and returns the value in
+    /// effect: the one the user gave with <c>-o name:TRUE|FALSE</c>, or <paramref name="defaultValue"/>.
+    /// </summary>
+    bool Preference(string name, bool defaultValue, string description);
 
     /// <summary>Looks up a table declared by another dissector (resolved after every plugin has declared).</summary>
     TableHandle TableRef(string name);

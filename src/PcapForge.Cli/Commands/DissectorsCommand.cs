@@ -19,7 +19,9 @@ public sealed class DissectorsCommand : ICliCommand
     {
         var list = new Command("list", "List the loaded dissectors: protocol id, name, the tables they attach to, and the DLL");
         list.SetAction(_ => ListDissectors());
-        var dissectors = new Command("dissectors", "The dissector plugins") { list };
+        var prefs = new Command("preferences", "List the dissector preferences (set with -o name:TRUE|FALSE): name, value in effect, default, description");
+        prefs.SetAction(_ => ListPreferences());
+        var dissectors = new Command("dissectors", "The dissector plugins") { list, prefs };
         return dissectors;
     }
 
@@ -43,6 +45,13 @@ public sealed class DissectorsCommand : ICliCommand
             _console.Out.WriteLine($"{p.Id}\t{p.Name}\t{string.Join(",", attach)}\t{Path.GetFileName(r.Sources[i])}");
         }
 
+        return ExitCodes.Ok;
+    }
+
+    private int ListPreferences()
+    {
+        foreach (var p in _plugins.Engine.Registry.Preferences)
+            _console.Out.WriteLine($"{p.Name}\t{(p.Value ? "TRUE" : "FALSE")}\tdefault {(p.DefaultValue ? "TRUE" : "FALSE")}\t{p.Description}");
         return ExitCodes.Ok;
     }
 

@@ -17,6 +17,9 @@ public sealed class PluginHost
     /// <summary>Extra plugin folders (from --plugins), set before the first use.</summary>
     public List<string> ExtraFolders { get; } = new();
 
+    /// <summary>Dissector preferences (from -o name:value), set before the first use.</summary>
+    public Dictionary<string, bool> Preferences { get; } = new(StringComparer.Ordinal);
+
     public DissectionEngine Engine => _engine ??= Load();
 
     private DissectionEngine Load()
@@ -24,9 +27,11 @@ public sealed class PluginHost
         var folders = new List<string> { PluginLoader.DefaultFolder };
         folders.AddRange(ExtraFolders);
         var (dissectors, problems) = PluginLoader.Load(folders);
-        var registry = DissectorRegistry.Build(dissectors, problems);
+        var registry = DissectorRegistry.Build(dissectors, problems, Preferences);
         foreach (var p in problems)
             _console.Error.WriteLine($"pcapforge: warning: plugin {p}");
+        foreach (var name in Preferences.Keys.Where(n => !registry.Preferences.Any(p => p.Name == n)))
+            _console.Error.WriteLine($"pcapforge: warning: no dissector has the preference '{name}' (see 'pcapforge dissectors preferences')");
         return new DissectionEngine(registry);
     }
 }

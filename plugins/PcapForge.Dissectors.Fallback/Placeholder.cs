@@ -1,0 +1,1 @@
+namespace PcapForge.Dissectors.Fallback;
