@@ -34,7 +34,7 @@ public sealed class Icmpv6 : IDissector
     /// <summary>Neighbour advertisement flags (RFC 4861 §4.4): router, solicited, override.</summary>
     private const uint NaRouter = 0x8000_0000, NaSolicited = 0x4000_0000, NaOverride = 0x2000_0000;
 
-    private FieldHandle _type, _code, _checksum, _ident, _seq, _mtu, _nsTarget, _naTarget, _naFlags;
+    private FieldHandle _type, _code, _checksum, _checksumStatus, _ident, _seq, _mtu, _nsTarget, _naTarget, _naFlags;
     private AnomalyHandle _truncated;
     private TableHandle _ethertype;
 
@@ -44,6 +44,8 @@ public sealed class Icmpv6 : IDissector
         _type = setup.Field("icmpv6.type", "Type", FieldType.UInt8, "Message type (1 unreachable, 128 echo request, 135 neighbour solicitation…)");
         _code = setup.Field("icmpv6.code", "Code", FieldType.UInt8, "Message code");
         _checksum = setup.Field("icmpv6.checksum", "Checksum", FieldType.UInt16, "Checksum as sent", FieldBase.Hex);
+        _checksumStatus = setup.Field("icmpv6.checksum.status", "Checksum Status", FieldType.UInt8,
+            "0 bad, 1 good, 2 unverified (no IPv6 pseudo-header, a quoted, partial or truncated message); over the RFC 8200 pseudo-header");
         _ident = setup.Field("icmpv6.echo.identifier", "Identifier", FieldType.UInt16, "Echo identifier", FieldBase.Hex);
         _seq = setup.Field("icmpv6.echo.sequence_number", "Sequence", FieldType.UInt16, "Echo sequence number");
         _mtu = setup.Field("icmpv6.mtu", "MTU", FieldType.UInt32, "MTU of a packet-too-big message");
@@ -75,6 +77,14 @@ public sealed class Icmpv6 : IDissector
         context.Add(_type, TypeOffset, 1, type);
         context.Add(_code, CodeOffset, 1, code);
         context.Add(_checksum, ChecksumOffset, 2, BinaryPrimitives.ReadUInt16BigEndian(data[ChecksumOffset..]));
+
+        // RFC 4443 section 2.3: the checksum covers the IPv6 pseudo-header (RFC 8200 section 8.1) and the message.
+        // Messages are small, so it is always verified, as Wireshark does.
+        int messageLength = context.DeclaredLength >= 0 ? context.DeclaredLength : data.Length;
+        ulong status = InternetChecksum.StatusUnverified;
+        if (!inner && !context.IsPartial && context.PseudoHeaderSum is uint pseudo && messageLength <= data.Length)
+            status = InternetChecksum.Compute(data[..messageLength], pseudo + (uint)messageLength) == 0 ? InternetChecksum.StatusGood : InternetChecksum.StatusBad;
+        context.Add(_checksumStatus, ChecksumOffset, 2, status);
 
         int headerLength = HeaderLength;
         int targetField = -1;

@@ -307,4 +307,24 @@ public class ChecksumTests
 
         Assert.Fail("no IPv6 UDP frame on the veth interface");
     }
+
+    [Fact]
+    public void Icmpv6ChecksumIsAlwaysVerifiedOverThePseudoHeader()
+    {
+        var harness = new Harness(new Ethernet(), new Ipv6(), new PcapForge.Dissectors.Link.Icmpv6());
+        using var reader = PcapForge.Capture.CaptureReader.Open(Path.Combine(PcapForge.TestSupport.TestData.OwnCaptures, "mixed-2ifaces.pcapng"));
+        while (reader.TryReadNext(out var f))
+        {
+            var bytes = f.Data.ToArray();
+            var d = harness.Dissect(bytes, LinkTypes.Ethernet);
+            if (!d.Layers.SequenceEqual(["eth", "ipv6", "icmpv6"]) || d.One("icmpv6.type") != "128")
+                continue;
+            Assert.Equal("1", d.One("icmpv6.checksum.status"));
+            bytes[^1] ^= 0x40;
+            Assert.Equal("0", harness.Dissect(bytes, LinkTypes.Ethernet).One("icmpv6.checksum.status"));
+            return;
+        }
+
+        Assert.Fail("no ICMPv6 echo request in mixed-2ifaces.pcapng");
+    }
 }
