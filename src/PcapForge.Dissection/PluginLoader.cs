@@ -31,7 +31,11 @@ public static class PluginLoader
         {
             if (!Directory.Exists(folder))
                 continue;
-            var dlls = Directory.GetFiles(folder, "*.dll");
+            // A plugin DLL directly in the folder, or in a subfolder of its own with its dependencies and .deps.json
+            // (how the built-in plugins ship). DLLs that do not reference the contract are dependencies, not plugins.
+            var dlls = Directory.GetFiles(folder, "*.dll")
+                .Concat(Directory.GetDirectories(folder).SelectMany(d => Directory.GetFiles(d, "*.dll")))
+                .ToArray();
             Array.Sort(dlls, StringComparer.Ordinal);
             foreach (string dll in dlls)
                 LoadOne(dll, dissectors, problems);

@@ -42,13 +42,18 @@ public class PluginAndPacketsTests
     [Fact]
     public void BuiltInDissectorsAreLoadedFromThePluginsFolder()
     {
-        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "plugins", "PcapForge.Dissectors.Core.dll")));
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "plugins", "PcapForge.Dissectors.Core", "PcapForge.Dissectors.Core.dll")));
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "plugins", "PcapForge.Dissectors.Fallback", "PacketDotNet.dll")));
         var (exit, output, error) = CliRunner.Run("dissectors", "list");
 
         Assert.Equal(0, exit);
         Assert.Equal("", error);
         foreach (var id in new[] { "eth", "vlan", "ip", "ipv6", "tcp", "udp" })
             Assert.Contains(output.Split('\n'), l => l.StartsWith(id + "\t", StringComparison.Ordinal) && l.EndsWith("PcapForge.Dissectors.Core.dll", StringComparison.Ordinal));
+        foreach (var id in new[] { "arp", "icmp", "gre", "geneve" })
+            Assert.Contains(output.Split('\n'), l => l.StartsWith(id + "\t", StringComparison.Ordinal) && l.EndsWith("PcapForge.Dissectors.Link.dll", StringComparison.Ordinal));
+        foreach (var id in new[] { "lldp", "igmp", "ospf" })
+            Assert.Contains(output.Split('\n'), l => l.StartsWith(id + "\t", StringComparison.Ordinal) && l.EndsWith("PcapForge.Dissectors.Fallback.dll", StringComparison.Ordinal));
     }
 
     [Fact]

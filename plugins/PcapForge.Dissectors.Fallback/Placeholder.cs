@@ -1,1 +1,0 @@
-namespace PcapForge.Dissectors.Fallback;
