@@ -79,8 +79,8 @@ public class PluginAndPacketsTests
 
             Assert.Equal(0, exit);
             Assert.Equal(2, lines.Length);
-            Assert.Matches(@"^\s+1\s+0\.000000 10\.0\.0\.1\s+→ 10\.0\.0\.2\s+TOY\s+49 Toy opcode 5$", lines[0]);
-            Assert.Matches(@"^\s+2\s+0\.500000 10\.0\.0\.1\s+→ 10\.0\.0\.2\s+UDP\s+45 12345 → 9 Len=3$", lines[1]);
+            Assert.Matches(@"^\s+1\s+0\.000000\s+10\.0\.0\.1 → 10\.0\.0\.2\s+TOY\s+49 Toy opcode 5$", lines[0]);
+            Assert.Matches(@"^\s+2\s+0\.500000\s+10\.0\.0\.1 → 10\.0\.0\.2\s+UDP\s+45 12345 → 9 Len=3$", lines[1]);
 
             var (_, tree, _) = CliRunner.Run("--plugins", ToyPluginFolder, "packets", capture, "--frame", "1");
             Assert.Contains("Toy Protocol (toy), offset 42, 7 bytes", tree);

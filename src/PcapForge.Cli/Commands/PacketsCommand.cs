@@ -180,7 +180,7 @@ public sealed class PacketsCommand : ICliCommand
             var layers = context.Layers;
             string protocol = layers.Length == 0 ? LinkTypes.Name(info.LinkType) : ProtocolColumn(_registry.Protocols[layers[^1].Protocol].Id);
             string text = context.Info.Length > 0 ? context.Info.ToString() : "";
-            return string.Create(CultureInfo.InvariantCulture, $"{info.Number,6} {time,12} {source,-39} → {destination,-39} {protocol,-8} {info.OriginalLength,6} {text}");
+            return string.Create(CultureInfo.InvariantCulture, $"{info.Number,6} {time,12} {source,15} → {destination,-15} {protocol,-8} {info.OriginalLength,6} {text}").TrimEnd();
         }
 
         private string Address(PacketContext context, in Frame frame, int[] candidates)
@@ -203,6 +203,7 @@ public sealed class PacketsCommand : ICliCommand
             "ip" => "IPv4",
             "ipv6" => "IPv6",
             "eth" => "Ethernet",
+            "icmpv6" => "ICMPv6",
             _ => id.ToUpperInvariant(),
         };
     }
