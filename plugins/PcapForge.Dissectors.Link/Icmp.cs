@@ -13,14 +13,14 @@ namespace PcapForge.Dissectors.Link;
 [DissectorExport("icmp")]
 public sealed class Icmp : IDissector
 {
-    private const int TypeOffset = 0;
-    private const int CodeOffset = 1;
-    private const int ChecksumOffset = 2;
+    private const int TypeOffset = IcmpCommonHeader.TypeOffset;
+    private const int CodeOffset = IcmpCommonHeader.CodeOffset;
+    private const int ChecksumOffset = IcmpCommonHeader.ChecksumOffset;
     private const int IdentifierOffset = 4;
     private const int SequenceOffset = 6;
     private const int GatewayOffset = 4;
     private const int MtuOffset = 6;
-    private const int HeaderLength = 8;
+    private const int HeaderLength = IcmpCommonHeader.Length;
     private const int IpProtocolNumber = 1;
 
     // Message types (RFC 792, RFC 950, RFC 1191).
@@ -35,6 +35,7 @@ public sealed class Icmp : IDissector
     private FieldHandle _type, _code, _checksum, _checksumStatus, _ident, _seq, _identLe, _seqLe, _gateway, _mtu;
     private AnomalyHandle _truncated, _badChecksum;
     private TableHandle _ethertype;
+    private IcmpCommonHeader _header;
 
     public void Declare(IDissectorSetup setup)
     {
@@ -50,6 +51,7 @@ public sealed class Icmp : IDissector
         _gateway = setup.Field("icmp.redir_gw", "Gateway Address", FieldType.IPv4, "Gateway of a redirect");
         _mtu = setup.Field("icmp.mtu", "MTU of next hop", FieldType.UInt16, "Next-hop MTU of a fragmentation-needed message");
         _truncated = setup.Anomaly("icmp.truncated", "Fewer bytes than the 8-byte ICMP header");
+        _header = new IcmpCommonHeader(_type, _code, _checksum, _truncated, "ICMP");
         _badChecksum = setup.Anomaly("icmp.checksum_bad", "The checksum does not match the message");
         _ethertype = setup.TableRef(TableNames.EtherType);
         setup.AttachTo(TableNames.IpProto, IpProtocolNumber);
@@ -58,26 +60,12 @@ public sealed class Icmp : IDissector
     public DissectResult Dissect(PacketContext context, ReadOnlySpan<byte> data)
     {
         bool inner = context.IsNested;
-        if (data.Length < HeaderLength)
-        {
-            if (data.Length > TypeOffset)
-                context.Add(_type, TypeOffset, 1, data[TypeOffset]);
-            if (data.Length > CodeOffset)
-                context.Add(_code, CodeOffset, 1, data[CodeOffset]);
-            if (data.Length >= ChecksumOffset + 2)
-                context.Add(_checksum, ChecksumOffset, 2, BinaryPrimitives.ReadUInt16BigEndian(data[ChecksumOffset..]));
-
-            // An ICMP header quoted inside an ICMP error is only required to be 8 bytes; a shorter one is still cut.
-            context.Report(_truncated, 0, $"{data.Length} bytes, an ICMP header needs {HeaderLength}");
+        if (!_header.TryAdd(context, data))
             return DissectResult.Done(data.Length);
-        }
 
         byte type = data[TypeOffset];
         byte code = data[CodeOffset];
         ushort checksum = BinaryPrimitives.ReadUInt16BigEndian(data[ChecksumOffset..]);
-        context.Add(_type, TypeOffset, 1, type);
-        context.Add(_code, CodeOffset, 1, code);
-        context.Add(_checksum, ChecksumOffset, 2, checksum);
 
         // The checksum covers the whole message: verify it only when the IP header said how long the message is
         // and all of it was captured (a quoted message inside an ICMP error is cut short by design).

@@ -13,16 +13,16 @@ namespace PcapForge.Dissectors.Link;
 [DissectorExport("icmpv6")]
 public sealed class Icmpv6 : IDissector
 {
-    private const int TypeOffset = 0;
-    private const int CodeOffset = 1;
-    private const int ChecksumOffset = 2;
+    private const int TypeOffset = IcmpCommonHeader.TypeOffset;
+    private const int CodeOffset = IcmpCommonHeader.CodeOffset;
+    private const int ChecksumOffset = IcmpCommonHeader.ChecksumOffset;
     private const int IdentifierOffset = 4;
     private const int SequenceOffset = 6;
     private const int MtuOffset = 4;
     private const int NaFlagsOffset = 4;
     private const int TargetOffset = 8;
     private const int AddressLength = 16;
-    private const int HeaderLength = 8;
+    private const int HeaderLength = IcmpCommonHeader.Length;
     private const int IpProtocolNumber = 58;
 
     // Message types (RFC 4443 §2.1, RFC 4861 §4, RFC 3810 §5.2).
@@ -37,6 +37,7 @@ public sealed class Icmpv6 : IDissector
     private FieldHandle _type, _code, _checksum, _checksumStatus, _ident, _seq, _mtu, _nsTarget, _naTarget, _naFlags;
     private AnomalyHandle _truncated;
     private TableHandle _ethertype;
+    private IcmpCommonHeader _header;
 
     public void Declare(IDissectorSetup setup)
     {
@@ -53,6 +54,7 @@ public sealed class Icmpv6 : IDissector
         _naTarget = setup.Field("icmpv6.nd.na.target_address", "Target Address", FieldType.IPv6, "Target of a neighbour advertisement");
         _naFlags = setup.Field("icmpv6.nd.na.flag", "Flags", FieldType.UInt32, "Neighbour advertisement flags (router, solicited, override)", FieldBase.Hex);
         _truncated = setup.Anomaly("icmpv6.truncated", "Fewer bytes than the ICMPv6 header or the message body its type needs");
+        _header = new IcmpCommonHeader(_type, _code, _checksum, _truncated, "ICMPv6");
         _ethertype = setup.TableRef(TableNames.EtherType);
         setup.AttachTo(TableNames.IpProto, IpProtocolNumber);
     }
@@ -60,23 +62,11 @@ public sealed class Icmpv6 : IDissector
     public DissectResult Dissect(PacketContext context, ReadOnlySpan<byte> data)
     {
         bool inner = context.IsNested;
-        if (data.Length < HeaderLength)
-        {
-            if (data.Length > TypeOffset)
-                context.Add(_type, TypeOffset, 1, data[TypeOffset]);
-            if (data.Length > CodeOffset)
-                context.Add(_code, CodeOffset, 1, data[CodeOffset]);
-            if (data.Length >= ChecksumOffset + 2)
-                context.Add(_checksum, ChecksumOffset, 2, BinaryPrimitives.ReadUInt16BigEndian(data[ChecksumOffset..]));
-            context.Report(_truncated, 0, $"{data.Length} bytes, an ICMPv6 header needs {HeaderLength}");
+        if (!_header.TryAdd(context, data))
             return DissectResult.Done(data.Length);
-        }
 
         byte type = data[TypeOffset];
         byte code = data[CodeOffset];
-        context.Add(_type, TypeOffset, 1, type);
-        context.Add(_code, CodeOffset, 1, code);
-        context.Add(_checksum, ChecksumOffset, 2, BinaryPrimitives.ReadUInt16BigEndian(data[ChecksumOffset..]));
 
         // RFC 4443 section 2.3: the checksum covers the IPv6 pseudo-header (RFC 8200 section 8.1) and the message.
         // Messages are small, so it is always verified, as Wireshark does.

@@ -67,3 +67,32 @@ internal static class InfoText
     public static StringBuilder AppendHex4(this StringBuilder b, int value) =>
         b.Append("0x").Append(value.ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
 }
+
+/// <summary>
+/// The 8-byte header ICMP (RFC 792) and ICMPv6 (RFC 4443 section 2.1) share: type, code, checksum, then 4 bytes
+/// whose meaning depends on the type. Adds the three common fields; a header cut short gets what is there.
+/// </summary>
+internal readonly struct IcmpCommonHeader(FieldHandle type, FieldHandle code, FieldHandle checksum, AnomalyHandle truncated, string protocolName)
+{
+    public const int TypeOffset = 0;
+    public const int CodeOffset = 1;
+    public const int ChecksumOffset = 2;
+    public const int Length = 8;
+
+    /// <summary>Adds type, code and checksum; for fewer than 8 bytes adds what there is, reports it and returns false.</summary>
+    public bool TryAdd(PacketContext context, ReadOnlySpan<byte> data)
+    {
+        if (data.Length > TypeOffset)
+            context.Add(type, TypeOffset, 1, data[TypeOffset]);
+        if (data.Length > CodeOffset)
+            context.Add(code, CodeOffset, 1, data[CodeOffset]);
+        if (data.Length >= ChecksumOffset + 2)
+            context.Add(checksum, ChecksumOffset, 2, BinaryPrimitives.ReadUInt16BigEndian(data[ChecksumOffset..]));
+        if (data.Length >= Length)
+            return true;
+
+        // A header quoted inside an ICMP error is only required to be 8 bytes; a shorter one is still cut.
+        context.Report(truncated, 0, $"{data.Length} bytes, an {protocolName} header needs {Length}");
+        return false;
+    }
+}
