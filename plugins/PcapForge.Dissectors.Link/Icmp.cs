@@ -119,7 +119,11 @@ public sealed class Icmp : IDissector
 
         bool error = type is DestinationUnreachable or SourceQuench or Redirect or TimeExceeded or ParameterProblem;
         if (error && data.Length > HeaderLength)
-            return DissectResult.Next(HeaderLength, _ethertype, EtherTypes.IPv4);
+        {
+            // The quoted packet is decoded (its fields can be filtered on), but the frame's summary is the error's.
+            context.FreezeSummary();
+                return DissectResult.Next(HeaderLength, _ethertype, EtherTypes.IPv4);
+        }
         return DissectResult.Done(HeaderLength);
     }
 

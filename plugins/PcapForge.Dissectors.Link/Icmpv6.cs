@@ -112,7 +112,11 @@ public sealed class Icmpv6 : IDissector
 
         bool error = type is DestinationUnreachable or PacketTooBig or TimeExceeded or ParameterProblem;
         if (error && data.Length > HeaderLength)
-            return DissectResult.Next(HeaderLength, _ethertype, EtherTypes.IPv6);
+        {
+            // The quoted packet is decoded (its fields can be filtered on), but the frame's summary is the error's.
+            context.FreezeSummary();
+                return DissectResult.Next(HeaderLength, _ethertype, EtherTypes.IPv6);
+        }
         return DissectResult.Done(headerLength);
     }
 

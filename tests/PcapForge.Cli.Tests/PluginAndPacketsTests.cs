@@ -128,3 +128,30 @@ public class PluginAndPacketsTests
         }
     }
 }
+
+/// <summary>Golden: the packets view (one line per frame) of every capture the project recorded.</summary>
+public class PacketsGoldenTests
+{
+    public static TheoryData<string> OwnCaptures()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in PcapForge.TestSupport.TestData.Captures(PcapForge.TestSupport.TestData.OwnCaptures))
+        {
+            if (!f.EndsWith(".gz", StringComparison.Ordinal) && !f.EndsWith(".zst", StringComparison.Ordinal))
+                data.Add(Path.GetFileName(f));
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(OwnCaptures))]
+    public void PacketsViewOfOwnCapture(string name)
+    {
+        var (exit, output, error) = CliRunner.Run("packets", Path.Combine(PcapForge.TestSupport.TestData.OwnCaptures, name));
+
+        Assert.Equal(0, exit);
+        Assert.Equal("", error);
+        PcapForge.TestSupport.Golden.Verify(output, name);
+    }
+}

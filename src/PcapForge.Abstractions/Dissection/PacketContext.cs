@@ -67,8 +67,30 @@ public sealed class PacketContext
     /// </summary>
     public bool IsPartial { get; private set; }
 
-    /// <summary>True when the output wants a summary line (packets view): dissectors then append to <see cref="Info"/>.</summary>
-    public bool WantsDetail { get; private set; }
+    /// <summary>
+    /// True when the output wants a summary line (packets view): dissectors then write <see cref="Info"/>. False again
+    /// after <see cref="FreezeSummary"/>, so that the layers of a quoted packet leave the summary alone.
+    /// </summary>
+    public bool WantsDetail => _wantsDetail && _summaryLayer < 0;
+
+    private bool _wantsDetail;
+    private int _summaryLayer = -1;
+
+    /// <summary>
+    /// The layer the frame's summary is about (source, destination, protocol and Info columns): the last one, or
+    /// the one that called <see cref="FreezeSummary"/>.
+    /// </summary>
+    public int SummaryLayer => _summaryLayer >= 0 ? _summaryLayer : _layerCount - 1;
+
+    /// <summary>
+    /// Called by a layer whose payload is a quoted packet (an ICMP error): the layers after it are still decoded and
+    /// their fields recorded, but the frame's summary stays this layer's, as Wireshark keeps the columns of the error.
+    /// </summary>
+    public void FreezeSummary()
+    {
+        if (_summaryLayer < 0)
+            _summaryLayer = _layerCount - 1;
+    }
 
     /// <summary>The summary of the frame (tcpdump/tshark "Info" column), built only when <see cref="WantsDetail"/>.</summary>
     public StringBuilder Info { get; } = new();
@@ -214,7 +236,8 @@ public sealed class PacketContext
         PseudoHeaderSum = null;
         _source = FieldSource.Frame;
         Reassembled = ReadOnlyMemory<byte>.Empty;
-        WantsDetail = wantsDetail;
+        _wantsDetail = wantsDetail;
+        _summaryLayer = -1;
         if (wantsDetail)
             Info.Clear();
         _layerOffset = 0;

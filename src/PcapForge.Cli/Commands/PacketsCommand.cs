@@ -165,8 +165,8 @@ public sealed class PacketsCommand : ICliCommand
         {
             _registry = registry;
             // Source and destination come from the innermost of these that the frame has (network before link layer).
-            _src = new[] { "ip.src", "ipv6.src", "arp.src.proto_ipv4", "eth.src", "sll.src.eth" }.Select(registry.FieldIndex).Where(i => i >= 0).ToArray();
-            _dst = new[] { "ip.dst", "ipv6.dst", "arp.dst.proto_ipv4", "eth.dst" }.Select(registry.FieldIndex).Where(i => i >= 0).ToArray();
+            _src = new[] { "ip.src", "ipv6.src", "eth.src", "sll.src.eth" }.Select(registry.FieldIndex).Where(i => i >= 0).ToArray();
+            _dst = new[] { "ip.dst", "ipv6.dst", "eth.dst" }.Select(registry.FieldIndex).Where(i => i >= 0).ToArray();
         }
 
         public string Line(PacketContext context, in Frame frame, long? firstTs)
@@ -175,22 +175,24 @@ public sealed class PacketsCommand : ICliCommand
             string time = info.HasTimestamp && firstTs is long f
                 ? Timestamps.FormatSeconds(info.TimestampNs - f)[..^3]
                 : "-";
-            string source = Address(context, frame, _src);
-            string destination = Address(context, frame, _dst);
+            int summary = context.SummaryLayer;
+            string source = Address(context, frame, _src, summary);
+            string destination = Address(context, frame, _dst, summary);
             var layers = context.Layers;
-            string protocol = layers.Length == 0 ? LinkTypes.Name(info.LinkType) : ProtocolColumn(_registry.Protocols[layers[^1].Protocol].Id);
+            string protocol = summary < 0 ? LinkTypes.Name(info.LinkType) : ProtocolColumn(_registry.Protocols[layers[summary].Protocol].Id);
             string text = context.Info.Length > 0 ? context.Info.ToString() : "";
             return string.Create(CultureInfo.InvariantCulture, $"{info.Number,6} {time,12} {source,15} → {destination,-15} {protocol,-8} {info.OriginalLength,6} {text}").TrimEnd();
         }
 
-        private string Address(PacketContext context, in Frame frame, int[] candidates)
+        /// <summary>The innermost address up to the summary layer (so a tunnel shows its inner hosts, an ICMP error its own).</summary>
+        private string Address(PacketContext context, in Frame frame, int[] candidates, int summaryLayer)
         {
             foreach (int field in candidates)
             {
                 var fields = context.Fields;
                 for (int i = fields.Length - 1; i >= 0; i--)
                 {
-                    if (fields[i].Field == field)
+                    if (fields[i].Field == field && fields[i].Layer <= summaryLayer)
                         return FieldFormatter.Format(_registry.Fields[field], fields[i], context, frame.Data);
                 }
             }
