@@ -155,3 +155,27 @@ public class PacketsGoldenTests
         PcapForge.TestSupport.Golden.Verify(output, name);
     }
 }
+
+public class PacketsFieldsTests
+{
+    [Fact]
+    public void FieldsAreTabSeparatedWithOccurrencesJoinedAsTsharkPrintsThem()
+    {
+        // tshark -r mixed-2ifaces.pcapng -Y 'icmp.type == 3' -T fields -E occurrence=a -E aggregator=,
+        //        -e ip.src -e ip.dst -e udp.dstport -e icmp.type  →  the error and the header it quotes.
+        var (exit, output, error) = CliRunner.Run("packets", Path.Combine(PcapForge.TestSupport.TestData.OwnCaptures, "mixed-2ifaces.pcapng"),
+            "-Y", "icmp.type == 3", "-e", "ip.src", "-e", "ip.dst", "-e", "udp.dstport", "-e", "icmp.type", "--header");
+
+        Assert.Equal(0, exit);
+        Assert.Equal("ip.src\tip.dst\tudp.dstport\ticmp.type\n10.203.0.2,10.203.0.1\t10.203.0.1,10.203.0.2\t9\t3\n", output.Replace("\r\n", "\n"));
+        Assert.Contains("anomaly: pcapng.isb_microsecond_timestamps", error); // file anomalies go to stderr, not into the data
+    }
+
+    [Fact]
+    public void AnUnknownFieldIsAUsageError()
+    {
+        var (exit, _, error) = CliRunner.Run("packets", Path.Combine(PcapForge.TestSupport.TestData.OwnCaptures, "mixed-2ifaces.pcapng"), "-e", "http.host");
+        Assert.Equal(1, exit);
+        Assert.Contains("no dissector declares the field 'http.host'", error);
+    }
+}

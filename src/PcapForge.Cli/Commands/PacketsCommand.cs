@@ -33,15 +33,34 @@ public sealed class PacketsCommand : ICliCommand
         var frame = new Option<long?>("--frame") { Description = "Show the layer tree of this frame (1-based) only" };
         var verbose = new Option<bool>("--verbose", "-V") { Description = "Show the layer tree of every frame" };
         var filter = new Option<string?>("--display-filter", "-Y") { Description = "Only frames matching this display filter (Wireshark syntax, e.g. \"tcp.port == 80 && ip.addr == 10.0.0.0/8\")" };
-        var command = new Command("packets", "List frames one per line like tshark, or show their layers and fields") { file, count, frame, verbose, filter };
-        command.SetAction(r => Run(r.GetValue(file)!, r.GetValue(count), r.GetValue(frame), r.GetValue(verbose), r.GetValue(filter)));
+        var fields = new Option<string[]>("--field", "-e")
+        {
+            Description = "Print these fields, tab-separated, one line per frame (tshark -T fields -e); repeated occurrences joined with ','",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var header = new Option<bool>("--header") { Description = "With -e: a first line naming the fields" };
+        var command = new Command("packets", "List frames one per line like tshark, or show their layers and fields") { file, count, frame, verbose, filter, fields, header };
+        command.SetAction(r => Run(r.GetValue(file)!, r.GetValue(count), r.GetValue(frame), r.GetValue(verbose), r.GetValue(filter),
+            r.GetValue(fields) ?? [], r.GetValue(header)));
         return command;
     }
 
-    internal int Run(string path, long? count, long? onlyFrame, bool verbose, string? filterText = null)
+    internal int Run(string path, long? count, long? onlyFrame, bool verbose, string? filterText = null, string[]? fieldNames = null, bool header = false)
     {
         var engine = _plugins.Engine;
         var registry = engine.Registry;
+        fieldNames ??= [];
+        var fieldIds = new int[fieldNames.Length];
+        for (int i = 0; i < fieldNames.Length; i++)
+        {
+            fieldIds[i] = registry.FieldIndex(fieldNames[i]);
+            if (fieldIds[i] < 0)
+            {
+                _console.Error.WriteLine($"pcapforge packets: no dissector declares the field '{fieldNames[i]}' (see 'pcapforge fields list')");
+                return ExitCodes.Usage;
+            }
+        }
+
         DisplayFilter? filter = null;
         if (filterText is not null)
         {
@@ -71,8 +90,12 @@ public sealed class PacketsCommand : ICliCommand
         using (reader)
         {
             var columns = new Columns(registry);
+            if (header && fieldIds.Length > 0)
+                _console.Out.WriteLine(string.Join('\t', fieldNames));
             var context = new PacketContext();
             var output = _console.Out;
+            // With -e the output is data for another program: anomalies go to stderr so it stays tab-separated.
+            var notes = fieldIds.Length > 0 ? _console.Error : output;
             long? firstTs = null;
             long shown = 0;
             int reported = 0;
@@ -100,19 +123,21 @@ public sealed class PacketsCommand : ICliCommand
                 shown++;
                 if (onlyFrame is not null || verbose)
                     WriteTree(output, registry, context, frame);
+                else if (fieldIds.Length > 0)
+                    output.WriteLine(FieldsLine(registry, context, frame, fieldIds));
                 else
                     output.WriteLine(columns.Line(context, frame, firstTs));
 
                 // Reader and engine anomalies as they happen, after the frame they belong to.
                 for (; reported < anomalies.Kept.Count; reported++)
-                    output.WriteLine($"    anomaly: {anomalies.Kept[reported]}");
+                    notes.WriteLine($"    anomaly: {anomalies.Kept[reported]}");
                 foreach (var a in context.Anomalies)
-                    output.WriteLine($"    anomaly: {registry.Anomalies[a.Anomaly].Name} at frame offset {a.Offset}: {a.Detail}");
+                    notes.WriteLine($"    anomaly: {registry.Anomalies[a.Anomaly].Name} at frame offset {a.Offset}: {a.Detail}");
             }
 
             engine.Finish(anomalies);
             for (; reported < anomalies.Kept.Count; reported++)
-                output.WriteLine($"    anomaly: {anomalies.Kept[reported]}");
+                notes.WriteLine($"    anomaly: {anomalies.Kept[reported]}");
             if (onlyFrame is long wanted && reader.FramesRead < wanted)
             {
                 _console.Error.WriteLine($"pcapforge packets: the capture has {reader.FramesRead} frames; there is no frame {wanted}");
@@ -121,6 +146,29 @@ public sealed class PacketsCommand : ICliCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>tshark -T fields: the requested fields, tab-separated, each field's occurrences joined with ','.</summary>
+    private static string FieldsLine(DissectorRegistry registry, PacketContext context, in Frame frame, int[] fieldIds)
+    {
+        var b = new StringBuilder();
+        for (int i = 0; i < fieldIds.Length; i++)
+        {
+            if (i > 0)
+                b.Append('\t');
+            bool first = true;
+            foreach (var f in context.Fields)
+            {
+                if (f.Field != fieldIds[i])
+                    continue;
+                if (!first)
+                    b.Append(',');
+                first = false;
+                b.Append(FieldFormatter.Format(registry.Fields[f.Field], f, context, frame.Data));
+            }
+        }
+
+        return b.ToString();
     }
 
     private static void WriteTree(TextWriter output, DissectorRegistry registry, PacketContext context, in Frame frame)
