@@ -41,9 +41,24 @@ public sealed class DissectionEngine
     public long DissectorExceptions { get; private set; }
 
     /// <summary>Decodes one frame into <paramref name="context"/>. Engine anomalies are reported to <paramref name="anomalies"/>.</summary>
-    public void Dissect(in Frame frame, PacketContext context, bool wantsDetail = false, IAnomalySink? anomalies = null)
+    /// <param name="frame">The frame to decode.</param>
+    /// <param name="context">Receives the layers, fields and anomalies; reused across frames.</param>
+    /// <param name="wantsDetail">Build the summary line (packets view).</param>
+    /// <param name="anomalies">Where engine anomalies (dissector exceptions, reassembly) go.</param>
+    /// <param name="recordFrameFields">Also record <c>frame.number</c>, <c>frame.len</c>, <c>frame.cap_len</c> and
+    /// <c>frame.interface_id</c> (for filters and views that may ask; the plain decode loop does not pay for them).</param>
+    public void Dissect(in Frame frame, PacketContext context, bool wantsDetail = false, IAnomalySink? anomalies = null, bool recordFrameFields = false)
     {
         context.BeginFrame(frame.Info, wantsDetail);
+        if (recordFrameFields)
+        {
+            // Before any layer: these fields belong to no layer (Layer -1), as Wireshark's frame tree comes first.
+            context.Add(_registry.FrameNumber, 0, 0, (ulong)frame.Info.Number);
+            context.Add(_registry.FrameLength, 0, 0, (ulong)frame.Info.OriginalLength);
+            context.Add(_registry.FrameCapturedLength, 0, 0, (ulong)frame.Info.CapturedLength);
+            context.Add(_registry.FrameInterface, 0, 0, (ulong)frame.Info.InterfaceIndex);
+        }
+
         ReadOnlySpan<byte> data = frame.Data;
         int offset = 0;
         int end = data.Length;

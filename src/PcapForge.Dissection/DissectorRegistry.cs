@@ -28,8 +28,18 @@ public sealed class DissectorRegistry
     private int[]?[]?[] _dense = [];
     private int[][] _heuristics = [];
 
+    /// <summary>Fields of the frame itself (Wireshark's <c>frame.*</c>), declared by the host, recorded on request.</summary>
+    public FieldHandle FrameNumber { get; }
+    public FieldHandle FrameLength { get; }
+    public FieldHandle FrameCapturedLength { get; }
+    public FieldHandle FrameInterface { get; }
+
     private DissectorRegistry()
     {
+        FrameNumber = HostField("frame.number", "Frame Number", FieldType.UInt64, "1-based number of the frame in the capture");
+        FrameLength = HostField("frame.len", "Frame Length", FieldType.UInt32, "Length of the frame on the wire");
+        FrameCapturedLength = HostField("frame.cap_len", "Capture Length", FieldType.UInt32, "Bytes of the frame in the capture (less than frame.len when the snaplen cut it)");
+        FrameInterface = HostField("frame.interface_id", "Interface id", FieldType.UInt32, "Index of the capture interface");
         TableId(LinkTypeTable);
         _tableDeclarations[LinkTypeTable] = new TableDescriptor(LinkTypeTable, "Link-layer header type of the interface (LINKTYPE_*)", 16) { Protocol = "frame" };
     }
@@ -102,6 +112,12 @@ public sealed class DissectorRegistry
 
         registry.Compile(attachments, heuristics);
         return registry;
+    }
+
+    private FieldHandle HostField(string name, string display, FieldType type, string description)
+    {
+        _fields.Add(new FieldDescriptor(name, display, type, description) { Protocol = "frame" });
+        return new FieldHandle(_fields.Count - 1);
     }
 
     private int TableId(string name)

@@ -22,7 +22,8 @@ public class DisplayFilterTests
     {
         var engine = new DissectionEngine(Registry);
         var context = new PacketContext();
-        engine.Dissect(new Frame(new FrameInfo { Number = 1, LinkType = LinkTypes.Ethernet, CapturedLength = Frame.Length, OriginalLength = Frame.Length }, Frame), context);
+        engine.Dissect(new Frame(new FrameInfo { Number = 1, LinkType = LinkTypes.Ethernet, CapturedLength = Frame.Length, OriginalLength = 1514 }, Frame), context,
+            recordFrameFields: true);
         return DisplayFilter.Compile(filter, Registry).Matches(context, Frame);
     }
 
@@ -50,6 +51,9 @@ public class DisplayFilterTests
     [InlineData("tcp contains 16:00:00:00", true)]
     [InlineData("tcp contains \"GET\"", false)]
     [InlineData("ip.id == 0x0001", true)]
+    [InlineData("frame.number == 1 && frame.len == 1514", true)]
+    [InlineData("frame.cap_len < 100", true)]
+    [InlineData("frame.len < 100", false)]
     public void FilterSemanticsFollowWireshark(string filter, bool expected) => Assert.Equal(expected, Match(filter));
 
     [Theory]

@@ -48,6 +48,8 @@ filters=(
   'tcp.options.sack_perm'
   'ip.flags.df == 0'
   'tcp.port in {22, 25, 8080} && !(ip.src == 10.203.0.1)'
+  'frame.len > 1000 && frame.number < 30'
+  'frame.len >= 60 and frame.len <= 74 and !arp'
 )
 {
   echo "# $(tshark --version 2>/dev/null | head -1); tshark -r CAPTURE -Y FILTER -o tcp.desegment_tcp_streams:FALSE -o ip.defragment:FALSE -o ipv6.defragment:FALSE -T fields -e frame.number"

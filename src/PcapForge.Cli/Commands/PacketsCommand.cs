@@ -111,7 +111,7 @@ public sealed class PacketsCommand : ICliCommand
                     continue;
                 }
 
-                engine.Dissect(frame, context, wantsDetail: true, anomalies);
+                engine.Dissect(frame, context, wantsDetail: true, anomalies, recordFrameFields: true);
                 if (info.HasTimestamp)
                     firstTs ??= info.TimestampNs;
                 if (filter is not null && !filter.Matches(context, frame.Data))
@@ -180,6 +180,20 @@ public sealed class PacketsCommand : ICliCommand
         if (info.HasTimestamp)
             b.Append(", ").Append(Timestamps.ToIso8601(info.TimestampNs));
         b.Append('\n');
+        if (info.IsTruncated)
+        {
+            b.Append(CultureInfo.InvariantCulture,
+                $"    [the capture holds {info.CapturedLength} of the frame's {info.OriginalLength} bytes (snaplen): decoding stops at byte {info.CapturedLength}]\n");
+        }
+
+        foreach (var f in context.Fields)
+        {
+            if (f.Layer >= 0)
+                break;
+            var d = registry.Fields[f.Field];
+            b.Append(CultureInfo.InvariantCulture, $"    {d.FilterName} ({d.DisplayName}): {FieldFormatter.Format(d, f, context, frame.Data)}\n");
+        }
+
         var layers = context.Layers;
         var fields = context.Fields;
         for (int l = 0; l < layers.Length; l++)
