@@ -43,7 +43,7 @@ public class DisplayFilterConformanceTests
     [
         new Ethernet(), new Vlan(), new Ieee8021ad(), new Ipv4(), new Ipv6(), new Tcp(), new Udp(),
         new Link.Arp(), new Link.Icmp(), new Link.Icmpv6(), new Link.LinuxSll(), new Link.NullLoopback(), new Link.RawIp(),
-        new Link.Llc(), new Link.Mpls(), new Link.Gre(), new Link.Vxlan(), new Link.Geneve(), new Link.Teredo(), new Link.GtpU(), new Link.Ieee80211(), new Link.Radiotap(), new Link.Ppi(),
+        new Link.Llc(), new Link.Mpls(), new Link.Gre(), new Link.Vxlan(), new Link.Geneve(), new Link.Teredo(), new Link.GtpU(), new Link.CiscoMetaData(), new Link.Ieee80211(), new Link.Radiotap(), new Link.Ppi(),
     ];
 
     [Fact]

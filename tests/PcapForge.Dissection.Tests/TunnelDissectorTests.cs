@@ -99,4 +99,25 @@ public class TunnelDissectorTests
                 Assert.DoesNotContain("engine.dissector_exception", harness.Dissect(frame[..n], LinkTypes.Ethernet, originalLength: frame.Length).Anomalies);
         }
     }
+
+    [Fact]
+    public void CiscoMetaDataInsideGreHasItsTypeFirstAndOnEthernetLast()
+    {
+        var harness = new Harness(new Ethernet(), new Vlan(), new Ipv4(), new Udp(), new Icmp(), new Gre(), new CiscoMetaData());
+        var inner = Hex("4500 001c 0003 0000 4001 0000 0a000001 0a000002 0800 f7ff 0000 0000");
+
+        // Inside GRE (bytes of tunnel-gre-various.pcap frame 25): type 0x0800, version 1, length 1, options 1, SGT 0.
+        var gre = Hex("0000 8909").Concat(Hex("0800 01 01 0001 0000")).Concat(inner).ToArray();
+        var outer = Hex($"4500 {20 + gre.Length:x4} 0001 0000 402f 0000 0a000001 0a000002");
+        var viaGre = harness.Dissect(Hex("020000000002 020000000001 0800").Concat(outer).Concat(gre).ToArray(), LinkTypes.Ethernet);
+        Assert.Equal(["eth", "ip", "gre", "cmd", "ip", "icmp"], viaGre.Layers);
+        Assert.Equal(("1", "1", "0x0001", "0", "0x0800"), (viaGre.One("cmd.version"), viaGre.One("cmd.length"), viaGre.One("cmd.options"), viaGre.One("cmd.sgt"), viaGre.One("cmd.type")));
+
+        // On Ethernet: version 1, length 1, options 1, SGT 42, then type 0x0800.
+        var onEthernet = harness.Dissect(Hex("020000000002 020000000001 8909 01 01 0001 002a 0800").Concat(inner).ToArray(), LinkTypes.Ethernet);
+        Assert.Equal(["eth", "cmd", "ip", "icmp"], onEthernet.Layers);
+        Assert.Equal(("42", "0x0800"), (onEthernet.One("cmd.sgt"), onEthernet.One("cmd.type")));
+
+        Assert.Contains("cmd.truncated", harness.Dissect(Hex("020000000002 020000000001 8909 0101"), LinkTypes.Ethernet).Anomalies);
+    }
 }
