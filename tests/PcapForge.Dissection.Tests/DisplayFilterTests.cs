@@ -52,6 +52,13 @@ public class DisplayFilterTests
     [InlineData("tcp contains \"GET\"", false)]
     [InlineData("ip.id == 0x0001", true)]
     [InlineData("frame.number == 1 && frame.len == 1514", true)]
+    [InlineData("eth.src[0:3] == 02:00:00", true)]
+    [InlineData("eth.src[3-5] == 00:00:01", true)]
+    [InlineData("eth.src[-1:] == 01", true)]
+    [InlineData("eth.src[5] == 0x02", false)]
+    [InlineData("ip.dst[:2] != 0a:00", false)]
+    [InlineData("tcp[13] == 0x02", true)] // the flags byte of the TCP header: SYN
+    [InlineData("tcp[0:2] == 51234", true)] // a number as big-endian bytes of the slice's length
     [InlineData("frame.cap_len < 100", true)]
     [InlineData("frame.len < 100", false)]
     public void FilterSemanticsFollowWireshark(string filter, bool expected) => Assert.Equal(expected, Match(filter));
@@ -67,6 +74,10 @@ public class DisplayFilterTests
     [InlineData("tcp == 3", 5, "is a protocol")]
     [InlineData("tcp.port == \"80", 13, "string not closed")]
     [InlineData("tcp.port # 80", 10, "unexpected character '#'")]
+    [InlineData("eth.src[x] == 00", 9, "is not a slice")]
+    [InlineData("eth.src[0:2 == 00", 13, "expected ']'")]
+    [InlineData("eth.src[0:1] > 00", 14, "compared with == or !=")]
+    [InlineData("tcp[0:1] == 0x1234", 13, "does not fit")]
     public void SyntaxErrorsPointAtTheColumn(string filter, int column, string message)
     {
         var e = Assert.Throws<FilterSyntaxException>(() => DisplayFilter.Compile(filter, Registry));

@@ -50,6 +50,11 @@ filters=(
   'tcp.port in {22, 25, 8080} && !(ip.src == 10.203.0.1)'
   'frame.len > 1000 && frame.number < 30'
   'frame.len >= 60 and frame.len <= 74 and !arp'
+  'eth.src[0:3] == 02:00:0a'
+  'tcp[13] == 0x12'
+  'ip.src[3] == 2'
+  'eth.dst[-1:] == 01'
+  'tcp[32:3] == "GET"'
 )
 {
   echo "# $(tshark --version 2>/dev/null | head -1); tshark -r CAPTURE -Y FILTER -o tcp.desegment_tcp_streams:FALSE -o ip.defragment:FALSE -o ipv6.defragment:FALSE -T fields -e frame.number"

@@ -130,6 +130,58 @@ public sealed class DisplayFilter
         }
     }
 
+    /// <summary>
+    /// A slice of a field's or protocol's bytes (Wireshark's <c>[i:n]</c>, <c>[i-j]</c>, <c>[i]</c>, <c>[:n]</c>,
+    /// <c>[i:]</c>, negative i from the end) tested against a byte string; any occurrence may match (all, for <c>!=</c>).
+    /// </summary>
+    private sealed class SliceTest(int field, int protocol, int start, int? length, Func<ReadOnlySpan<byte>, bool> test, bool all) : Node
+    {
+        public override bool Evaluate(PacketContext c, ReadOnlySpan<byte> frame)
+        {
+            bool any = false;
+            if (field >= 0)
+            {
+                foreach (var v in c.Fields)
+                {
+                    if (v.Field != field)
+                        continue;
+                    any = true;
+                    bool ok = Slice(c.Bytes(v, frame), out var s) && test(s);
+                    if (all && !ok)
+                        return false;
+                    if (!all && ok)
+                        return true;
+                }
+
+                return all && any;
+            }
+
+            foreach (var l in c.Layers)
+            {
+                if (l.Protocol != protocol)
+                    continue;
+                // As in Wireshark, a protocol's bytes for a slice are its header (the layer's own length), while
+                // 'contains' on a protocol searches from its header to the end of the frame.
+                ReadOnlySpan<byte> data = l.Source == FieldSource.Reassembled ? c.Reassembled.Span : frame;
+                if (l.Offset <= data.Length && Slice(data.Slice(l.Offset, Math.Min(l.Length, data.Length - l.Offset)), out var s) && test(s))
+                    return true;
+            }
+
+            return false;
+        }
+
+        private bool Slice(ReadOnlySpan<byte> bytes, out ReadOnlySpan<byte> slice)
+        {
+            int from = start < 0 ? bytes.Length + start : start;
+            int count = length ?? bytes.Length - from;
+            slice = default;
+            if (from < 0 || count < 0 || from + count > bytes.Length)
+                return false;
+            slice = bytes.Slice(from, count);
+            return true;
+        }
+    }
+
     // ---------------------------------------------------------------- parser
 
     private sealed class Parser(string text, List<Token> tokens, DissectorRegistry registry)
@@ -204,6 +256,9 @@ public sealed class DisplayFilter
             if (field < 0 && protocol < 0)
                 throw Error(t, $"'{t.Text}' is neither a field nor a protocol (see 'pcapforge fields list')");
 
+            if (Peek.Kind == TokenKind.LBracket)
+                return ParseSlice(field, protocol);
+
             var op = Peek;
             if (protocol >= 0)
             {
@@ -242,6 +297,88 @@ public sealed class DisplayFilter
                 default:
                     return new FieldPresent(field);
             }
+        }
+
+        private Node ParseSlice(int field, int protocol)
+        {
+            Next(); // [
+            var range = Expect(TokenKind.Word, "a slice such as 0:3, 2-4, 5, :2 or -2:");
+            Expect(TokenKind.RBracket, "']'");
+            if (!TryParseRange(range.Text, out int start, out int? length))
+                throw Error(range, $"'{range.Text}' is not a slice (i:n, i-j, i, :n, i:, with i negative from the end)");
+
+            var op = Next();
+            switch (op.Kind)
+            {
+                case TokenKind.Comparison when op.Text is "==" or "!=":
+                    var literal = Next();
+                    if (literal.Kind is not (TokenKind.Word or TokenKind.String))
+                        throw Error(literal, "expected a byte string such as 00:1b:21 or 0x12");
+                    byte[] value = SliceLiteral(literal, length);
+                    bool equal = op.Text == "==";
+                    return new SliceTest(field, protocol, start, length, s => s.SequenceEqual(value) == equal, all: !equal);
+                case TokenKind.Contains:
+                    var needleToken = Next();
+                    byte[] needle = needleToken.Kind == TokenKind.String ? Encoding.UTF8.GetBytes(needleToken.Text) : ParseHexBytes(needleToken);
+                    return new SliceTest(field, protocol, start, length, s => s.IndexOf(needle) >= 0, all: false);
+                default:
+                    throw Error(op, "a slice is compared with == or != or tested with contains");
+            }
+        }
+
+        /// <summary>A byte string for a slice: 00:1b:21 or aabbcc, or a number (0x12, 18) as big-endian bytes of the slice's length.</summary>
+        private byte[] SliceLiteral(Token t, int? length)
+        {
+            if (t.Kind == TokenKind.String)
+                return Encoding.UTF8.GetBytes(t.Text);
+            if (TryParseInteger(t.Text, out ulong n) && !t.Text.Contains(':'))
+            {
+                int size = length ?? Math.Max(1, (64 - System.Numerics.BitOperations.LeadingZeroCount(n) + 7) / 8);
+                if (size > 8 || (size < 8 && n >> (size * 8) != 0))
+                    throw Error(t, $"{t.Text} does not fit in {size} byte(s)");
+                var bytes = new byte[size];
+                for (int i = size - 1; i >= 0; i--, n >>= 8)
+                    bytes[i] = (byte)n;
+                return bytes;
+            }
+
+            return ParseHexBytes(t);
+        }
+
+        private static bool TryParseRange(string text, out int start, out int? length)
+        {
+            start = 0;
+            length = null;
+            int colon = text.IndexOf(':');
+            if (colon >= 0)
+            {
+                string a = text[..colon], b = text[(colon + 1)..];
+                if (a.Length > 0 && !int.TryParse(a, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out start))
+                    return false;
+                if (b.Length > 0)
+                {
+                    if (!int.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+                        return false;
+                    length = n;
+                }
+
+                return true;
+            }
+
+            int dash = text.IndexOf('-', 1);
+            if (dash > 0)
+            {
+                if (!int.TryParse(text[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out start)
+                    || !int.TryParse(text[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int end) || end < start)
+                    return false;
+                length = end - start + 1;
+                return true;
+            }
+
+            if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out start))
+                return false;
+            length = 1;
+            return true;
         }
 
         private Node ProtocolContains(int protocol)

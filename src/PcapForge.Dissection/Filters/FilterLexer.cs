@@ -8,6 +8,8 @@ internal enum TokenKind
     RParen,
     LBrace,
     RBrace,
+    LBracket,
+    RBracket,
     Comparison, // == != < <= > >= and their word forms
     BitAnd,    // &
     And,
@@ -60,6 +62,14 @@ internal static class FilterLexer
                     continue;
                 case ',':
                     tokens.Add(new(TokenKind.Comma, ",", column));
+                    i++;
+                    continue;
+                case '[':
+                    tokens.Add(new(TokenKind.LBracket, "[", column));
+                    i++;
+                    continue;
+                case ']':
+                    tokens.Add(new(TokenKind.RBracket, "]", column));
                     i++;
                     continue;
                 case '"':
