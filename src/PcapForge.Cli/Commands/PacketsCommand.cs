@@ -126,7 +126,7 @@ public sealed class PacketsCommand : ICliCommand
                 else if (fieldIds.Length > 0)
                     output.WriteLine(FieldsLine(registry, context, frame, fieldIds));
                 else
-                    output.WriteLine(columns.Line(context, frame, firstTs));
+                    output.WriteLine(columns.Line(context, frame, firstTs, NanosecondPrecision(reader, frame.Info)));
 
                 // Reader and engine anomalies as they happen, after the frame they belong to.
                 for (; reported < anomalies.Kept.Count; reported++)
@@ -146,6 +146,16 @@ public sealed class PacketsCommand : ICliCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>True when the frame's interface records timestamps finer than microseconds.</summary>
+    private static bool NanosecondPrecision(CaptureReader reader, in FrameInfo info)
+    {
+        var interfaces = reader.Interfaces;
+        if ((uint)info.InterfaceIndex >= (uint)interfaces.Count)
+            return false;
+        var r = interfaces[info.InterfaceIndex].Resolution;
+        return r.PowerOfTwo ? r.Exponent > 20 : r.Exponent > 6;
     }
 
     /// <summary>tshark -T fields: the requested fields, tab-separated, each field's occurrences joined with ','.</summary>
@@ -231,11 +241,12 @@ public sealed class PacketsCommand : ICliCommand
             _dst = new[] { "ip.dst", "ipv6.dst", "eth.dst" }.Select(registry.FieldIndex).Where(i => i >= 0).ToArray();
         }
 
-        public string Line(PacketContext context, in Frame frame, long? firstTs)
+        /// <summary>One summary line. The time has 9 fractional digits when <paramref name="nanoseconds"/> (the interface records nanoseconds or finer), else 6, as tshark prints it.</summary>
+        public string Line(PacketContext context, in Frame frame, long? firstTs, bool nanoseconds)
         {
             var info = frame.Info;
             string time = info.HasTimestamp && firstTs is long f
-                ? Timestamps.FormatSeconds(info.TimestampNs - f)[..^3]
+                ? (nanoseconds ? Timestamps.FormatSeconds(info.TimestampNs - f) : Timestamps.FormatSeconds(info.TimestampNs - f)[..^3])
                 : "-";
             int summary = context.SummaryLayer;
             string source = Address(context, frame, _src, summary);
