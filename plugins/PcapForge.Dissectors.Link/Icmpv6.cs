@@ -6,8 +6,8 @@ namespace PcapForge.Dissectors.Link;
 /// <summary>
 /// ICMPv6 (RFC 4443): type, code, checksum, echo identifier and sequence, the MTU of "packet too big", and the
 /// target address and flags of neighbour solicitations and advertisements (RFC 4861 §4.3, §4.4). Error messages
-/// quote as much of the offending IPv6 packet as fits: it goes on through <c>ethertype</c> 0x86DD. The checksum
-/// is not verified: it covers a pseudo-header of the IPv6 addresses, which this layer does not see.
+/// quote as much of the offending IPv6 packet as fits: it goes on through <c>ethertype</c> 0x86DD. The checksum is
+/// verified over the IPv6 pseudo-header the IPv6 layer publishes (<see cref="PacketContext.PseudoHeaderSum"/>).
 /// Attaches to <c>ip.proto</c> 58.
 /// </summary>
 [DissectorExport("icmpv6")]

@@ -148,17 +148,19 @@ public class SourceTests
         return Concat(parts.ToArray());
     }
 
+    private static byte[] Gzip(byte[] plain)
+    {
+        using var ms = new MemoryStream();
+        using (var g = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true))
+            g.Write(plain);
+        return ms.ToArray();
+    }
+
     [Fact]
     public void GzipAndZstdCapturesGiveTheSameFramesAsThePlainFile()
     {
         var plain = ManyFrames(500, 300);
-        byte[] gz;
-        using (var ms = new MemoryStream())
-        {
-            using (var g = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true))
-                g.Write(plain);
-            gz = ms.ToArray();
-        }
+        byte[] gz = Gzip(plain);
 
         byte[] zst;
         using (var c = new ZstdSharp.Compressor(3))
@@ -182,13 +184,7 @@ public class SourceTests
     public void CorruptCompressedDataEndsReadingWithAnAnomalyNotAnException()
     {
         var plain = ManyFrames(2000, 300);
-        byte[] gz;
-        using (var ms = new MemoryStream())
-        {
-            using (var g = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true))
-                g.Write(plain);
-            gz = ms.ToArray();
-        }
+        byte[] gz = Gzip(plain);
 
         for (int i = gz.Length / 2; i < gz.Length / 2 + 64; i++)
             gz[i] ^= 0x5A;
@@ -203,13 +199,7 @@ public class SourceTests
     public void CompressedFileCutShortKeepsTheFramesBeforeTheCut()
     {
         var plain = ManyFrames(2000, 300);
-        byte[] gz;
-        using (var ms = new MemoryStream())
-        {
-            using (var g = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true))
-                g.Write(plain);
-            gz = ms.ToArray();
-        }
+        byte[] gz = Gzip(plain);
 
         var r = ReadResult.OfBytes(gz[..(gz.Length / 2)]);
         Assert.InRange(r.Frames.Count, 100, 1999);

@@ -132,7 +132,7 @@ internal static class FilterLexer
                     "or" => new(TokenKind.Or, word, column),
                     "not" => new(TokenKind.Not, word, column),
                     "contains" => new(TokenKind.Contains, word, column),
-                    "matches" or "~" => new(TokenKind.Matches, word, column),
+                    "matches" => new(TokenKind.Matches, word, column),
                     "in" => new(TokenKind.In, word, column),
                     "eq" => new(TokenKind.Comparison, "==", column),
                     "ne" => new(TokenKind.Comparison, "!=", column),
