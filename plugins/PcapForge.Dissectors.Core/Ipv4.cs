@@ -129,8 +129,7 @@ public sealed class Ipv4 : IDissector
             context.Report(_badTotalLength, TotalLengthOffset, $"total length {totalLength} is more than the {data.Length} bytes the frame carries");
         }
 
-        // The header quoted by an ICMP error is not the frame's topic: leave the ICMP summary in place.
-        if (context.WantsDetail && !context.IsNested)
+        if (context.WantsDetail) // an ICMP error froze the summary before its quote (PacketContext.FreezeSummary)
         {
             context.Info.Clear();
             context.Info.Append("IPv4 proto ").Append(protocol);

@@ -154,7 +154,7 @@ public sealed class Ipv6 : IDissector
         // upper-layer dissector) and the next header value of the upper-layer header.
         context.PseudoHeaderSum = InternetChecksum.Sum(data.Slice(SourceOffset, 32)) + next;
 
-        if (context.WantsDetail && !context.IsNested)
+        if (context.WantsDetail) // an ICMP error froze the summary before its quote (PacketContext.FreezeSummary)
         {
             context.Info.Clear();
             context.Info.Append("IPv6 next header ").Append(next);
