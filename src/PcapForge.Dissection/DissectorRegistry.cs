@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using PcapForge.Abstractions.Dissection;
+using PcapForge.Abstractions.Records;
 
 namespace PcapForge.Dissection;
 
@@ -21,6 +23,7 @@ public sealed class DissectorRegistry
     private readonly Dictionary<string, int> _tableIds = new(StringComparer.Ordinal);
     private readonly List<string> _tableNames = new();
     private readonly Dictionary<string, TableDescriptor> _tableDeclarations = new(StringComparer.Ordinal);
+    private readonly List<RecordTableDescriptor> _recordTables = new();
     private Dictionary<long, int[]>[] _tables = [];
 
     // Tables of at most 16-bit keys (ethertype, ports, ip.proto, linktype) are also arrays indexed by key: one
@@ -48,6 +51,27 @@ public sealed class DissectorRegistry
     public IReadOnlyList<FieldDescriptor> Fields => _fields;
     public IReadOnlyList<AnomalyDescriptor> Anomalies => _anomalies;
     public IReadOnlyCollection<TableDescriptor> Tables => _tableDeclarations.Values;
+
+    /// <summary>
+    /// The output tables plugins declared, indexed by <see cref="RecordTableHandle.Id"/>, as they are written: the
+    /// plugin's columns with <c>flow_uid</c> inserted (after <c>ts</c> when the table starts with it) and
+    /// <c>capture_id</c> appended.
+    /// </summary>
+    public IReadOnlyList<RecordTableDescriptor> RecordTables => _recordTables;
+
+    /// <summary>Names of the host's own tables, which no plugin may declare.</summary>
+    public static readonly IReadOnlySet<string> HostTableNames = new HashSet<string>(StringComparer.Ordinal)
+        { "flows", "packets", "anomalies", "captures", "sockets", "scan" };
+
+    /// <summary>Column the host fills with the record's flow.</summary>
+    public const string FlowUidColumn = "flow_uid";
+
+    /// <summary>Column the host fills with the record's capture.</summary>
+    public const string CaptureIdColumn = "capture_id";
+
+    /// <summary>Index of the plugin's value <paramref name="pluginColumn"/> in the written table (host columns shift it).</summary>
+    public static int WrittenIndex(RecordTableDescriptor written, int pluginColumn) =>
+        pluginColumn == 0 && written.Columns[0].Name == "ts" ? 0 : pluginColumn + 1;
 
     /// <summary>The DLL each protocol came from, indexed like <see cref="Protocols"/>.</summary>
     public IReadOnlyList<string> Sources => _sources;
@@ -177,6 +201,7 @@ public sealed class DissectorRegistry
         private readonly List<(string, long)> _attach = new();
         private readonly List<string> _heuristics = new();
         private readonly List<PreferenceDescriptor> _preferences = new();
+        private readonly List<RecordTableDescriptor> _records = new();
         private ProtocolDescriptor? _protocol;
 
         public Setup(DissectorRegistry registry) => _registry = registry;
@@ -214,6 +239,57 @@ public sealed class DissectorRegistry
             return value;
         }
 
+        public RecordTableHandle RecordTable(string name, string description, params ColumnDescriptor[] columns)
+        {
+            _records.Add(new RecordTableDescriptor(name, description, columns.ToArray()) { Protocol = _protocol?.Id ?? "" });
+            return new RecordTableHandle(_registry._recordTables.Count + _records.Count - 1);
+        }
+
+        private static readonly Regex SnakeCase = new("^[a-z][a-z0-9_]*$", RegexOptions.CultureInvariant);
+
+        private static string? ValidateRecordTable(RecordTableDescriptor t, DissectorRegistry registry, IEnumerable<RecordTableDescriptor> siblings)
+        {
+            if (!SnakeCase.IsMatch(t.Name))
+                return $"record table '{t.Name}' is not a snake_case name";
+            if (HostTableNames.Contains(t.Name) || registry._recordTables.Any(r => r.Name == t.Name) || siblings.Count(r => r.Name == t.Name) > 1)
+                return $"record table '{t.Name}' is already declared";
+            if (t.Columns.Count == 0)
+                return $"record table '{t.Name}' has no columns";
+            foreach (var c in t.Columns)
+            {
+                if (c is null || !SnakeCase.IsMatch(c.Name))
+                    return $"record table '{t.Name}' has a column whose name is not snake_case ('{c?.Name}')";
+                if (c.Name is FlowUidColumn or CaptureIdColumn)
+                    return $"record table '{t.Name}' declares '{c.Name}', which the host adds";
+                if (!Enum.IsDefined(c.Type))
+                    return $"record table '{t.Name}' column '{c.Name}' has an unknown type";
+            }
+
+            var dup = t.Columns.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1)?.Key;
+            return dup is null ? null : $"record table '{t.Name}' declares column '{dup}' twice";
+        }
+
+        private static RecordTableDescriptor WithHostColumns(RecordTableDescriptor t)
+        {
+            var flowUid = new ColumnDescriptor(FlowUidColumn, ColumnType.String, "The flow this record belongs to (joins flows.flow_uid)");
+            var captureId = new ColumnDescriptor(CaptureIdColumn, ColumnType.String, "The capture this record comes from (joins captures.capture_id)");
+            var columns = new List<ColumnDescriptor>(t.Columns.Count + 2);
+            if (t.Columns[0].Name == "ts")
+            {
+                columns.Add(t.Columns[0]);
+                columns.Add(flowUid);
+                columns.AddRange(t.Columns.Skip(1));
+            }
+            else
+            {
+                columns.Add(flowUid);
+                columns.AddRange(t.Columns);
+            }
+
+            columns.Add(captureId);
+            return t with { Columns = columns };
+        }
+
         public string? Validate(string exportId)
         {
             if (_protocol is null)
@@ -229,6 +305,13 @@ public sealed class DissectorRegistry
             var dupTable = _tables.Select(t => t.Name).FirstOrDefault(n => _registry._tableDeclarations.ContainsKey(n));
             if (dupTable is not null)
                 return $"dissector '{exportId}' declares table '{dupTable}', which is already declared";
+            foreach (var t in _records)
+            {
+                string? problem = ValidateRecordTable(t, _registry, _records);
+                if (problem is not null)
+                    return $"dissector '{exportId}': {problem}";
+            }
+
             return null;
         }
 
@@ -241,6 +324,8 @@ public sealed class DissectorRegistry
             p.Attachments.AddRange(_attach);
             p.Heuristics.AddRange(_heuristics);
             p.Preferences.AddRange(_preferences);
+            p.RecordTables.AddRange(_records);
+            _registry._recordTables.AddRange(_records.Select(WithHostColumns));
             _registry._protocols.Add(p);
             _registry._dissectors.Add(d.Dissector);
             _registry._sources.Add(d.Source);

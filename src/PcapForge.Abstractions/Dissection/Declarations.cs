@@ -77,6 +77,7 @@ public sealed record ProtocolDescriptor(string Id, string Name, string Descripti
     public List<(string Table, long Key)> Attachments { get; } = new();
     public List<string> Heuristics { get; } = new();
     public List<PreferenceDescriptor> Preferences { get; } = new();
+    public List<Records.RecordTableDescriptor> RecordTables { get; } = new();
 }
 
 /// <summary>Handle of a declared field; cheap to pass on the frame path.</summary>
@@ -121,4 +122,10 @@ public interface IDissectorSetup
 
     /// <summary>Looks up a table declared by another dissector (resolved after every plugin has declared).</summary>
     TableHandle TableRef(string name);
+
+    /// <summary>
+    /// Declares an output table this dissector writes records to (<c>http</c>, one row per transaction), with its columns
+    /// in order. Do not declare <c>flow_uid</c> or <c>capture_id</c>: the host adds them.
+    /// </summary>
+    Records.RecordTableHandle RecordTable(string name, string description, params Records.ColumnDescriptor[] columns);
 }

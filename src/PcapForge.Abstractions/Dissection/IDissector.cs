@@ -63,6 +63,9 @@ public abstract class StreamContext
 
     public abstract void Report(AnomalyHandle anomaly, string detail);
 
+    /// <summary>Where the parser writes its records (one row per transaction); the host fills flow_uid and capture_id.</summary>
+    public abstract Records.IRecordSink Records { get; }
+
     /// <summary>Says that the protocol was recognised on this flow (fills flows.service).</summary>
     public abstract void Confirm();
 

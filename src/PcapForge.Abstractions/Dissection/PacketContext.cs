@@ -203,6 +203,12 @@ public sealed class PacketContext
     /// </summary>
     public uint? PseudoHeaderSum { get; set; }
 
+    /// <summary>
+    /// Where a per-packet dissector writes records to the tables it declared; null when no dataset is being written
+    /// (the packets view). The host joins each record to the frame's flow.
+    /// </summary>
+    public Records.IRecordSink? Records { get; set; }
+
     /// <summary>Reports an anomaly at <paramref name="offset"/> bytes into the current layer. Allocates (the detail): anomalies are rare.</summary>
     public void Report(AnomalyHandle anomaly, int offset, string detail) =>
         _anomalies.Add(new RaisedAnomaly(anomaly.Id, _layerCount - 1, _layerOffset + offset, detail));
