@@ -1,0 +1,318 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Security.Cryptography;
+using PcapForge.Abstractions;
+using PcapForge.Abstractions.Dissection;
+using PcapForge.Capture;
+using PcapForge.Dissection;
+using PcapForge.Dissection.Filters;
+using PcapForge.Output;
+
+namespace PcapForge.Flows;
+
+/// <summary>Options of an analysis run.</summary>
+public sealed record AnalysisOptions
+{
+    /// <summary>Also write one <c>packets</c> row per frame.</summary>
+    public bool Packets { get; init; }
+
+    /// <summary>Only frames matching this display filter enter the flow engine.</summary>
+    public DisplayFilter? Filter { get; init; }
+
+    public FlowTimeouts Timeouts { get; init; } = new();
+
+    /// <summary>Compute the SHA-256 of each input for the captures table (on another core, while frames are read).</summary>
+    public bool HashInput { get; init; } = true;
+
+    /// <summary>Command-line options of the run, recorded in the captures table.</summary>
+    public string CommandLine { get; init; } = "";
+
+    /// <summary>Called every few thousand frames with the bytes and frames done (progress display).</summary>
+    public Action<long, long>? Progress { get; init; }
+}
+
+/// <summary>What one input gave.</summary>
+public sealed record CaptureResult(string CaptureId, string Path, long Frames, long Bytes, long Flows, long Anomalies, bool StoppedEarly);
+
+/// <summary>
+/// The main job for one capture: frames from the reader, decoded by the dissectors, accounted to flows, written as
+/// rows (flows, anomalies, optionally packets, and the captures row). Memory is bounded by the live flows.
+/// </summary>
+public sealed class CaptureAnalysis
+{
+    private readonly DissectionEngine _engine;
+    private readonly IRowSink _output;
+    private readonly AnalysisOptions _options;
+    private readonly PacketFacts _facts;
+    private readonly PacketContext _context = new();
+    private readonly RowBuilder _anomaly = new(HostTables.Anomalies);
+    private readonly RowBuilder _packet = new(HostTables.Packets);
+    private readonly RowBuilder _capture = new(HostTables.Captures);
+    private readonly FlowRows _flowRows = new();
+    private readonly string[] _protocolIds;
+
+    public CaptureAnalysis(DissectionEngine engine, IRowSink output, AnalysisOptions? options = null)
+    {
+        _engine = engine;
+        _output = output;
+        _options = options ?? new AnalysisOptions();
+        _facts = new PacketFacts(engine.Registry);
+        _protocolIds = engine.Registry.Protocols.Select(p => p.Id).ToArray();
+    }
+
+    /// <summary>Analyses one capture file. Throws <see cref="CaptureFormatException"/> when it is not a capture at all.</summary>
+    public CaptureResult Run(string path, CancellationToken cancel = default)
+    {
+        long runStart = UnixNowNs();
+        string captureId = Fingerprint(path);
+        Task<string>? sha = _options.HashInput ? Task.Run(() => Sha256(path, cancel), cancel) : null;
+        var anomalies = new AnomalyWriter(this, captureId);
+        var sink = new FlowWriter(this);
+        var table = new FlowTable(sink, captureId, _options.Timeouts);
+        long frames = 0, bytes = 0, firstTs = long.MaxValue, lastTs = long.MinValue;
+        using var reader = CaptureReader.Open(path, new CaptureReaderOptions { Anomalies = anomalies });
+        var context = _context;
+        var filter = _options.Filter;
+        while (reader.TryReadNext(out Frame frame))
+        {
+            frames++;
+            bytes += frame.Info.CapturedLength;
+            long ts = frame.Info.TimestampNs;
+            if (ts < firstTs)
+                firstTs = ts;
+            if (ts > lastTs)
+                lastTs = ts;
+            if ((frames & 0xFFFF) == 0)
+            {
+                cancel.ThrowIfCancellationRequested();
+                _options.Progress?.Invoke(reader.BytesConsumed, frames);
+            }
+
+            anomalies.CurrentFrame(frame.Info.TimestampNs);
+            _engine.Dissect(frame, context, false, anomalies, recordFrameFields: filter is not null);
+            if (filter is not null && !filter.Matches(context, frame.Data))
+                continue;
+            _facts.Read(context, frame.Data);
+            var meta = new PacketMeta(ts, frame.Info.Number, frame.Info.OriginalLength, _facts.EthSource, _facts.EthDestination, _facts.Vlan, _facts.InnerVlan);
+            Flow? flow = null;
+            bool isOrig = true;
+            string? parent = null;
+            for (int i = 0; i < _facts.LevelCount; i++)
+            {
+                ref IpLevel level = ref _facts.Level(i);
+                if (level.IsFragment && !level.Reassembled)
+                {
+                    // A fragment that completes nothing (or a first fragment, decoded partly): the datagram is
+                    // accounted once, when its last fragment arrives, as Zeek and tshark do with reassembly on.
+                    flow = null;
+                    break;
+                }
+
+                // Only the outer packet has the frame's MAC addresses.
+                var levelMeta = i == 0 ? meta : meta with { EthSource = 0, EthDestination = 0 };
+                flow = table.Process(ref level, levelMeta, parent, out isOrig);
+                parent = flow?.Uid;
+            }
+
+            if (context.Anomalies.Count > 0)
+                anomalies.FrameAnomalies(context, frame.Info, flow?.Uid);
+            if (_options.Packets)
+                WritePacket(frame.Info, flow, isOrig, captureId);
+        }
+
+        _engine.Finish(anomalies);
+        table.Flush();
+        _options.Progress?.Invoke(reader.BytesConsumed, frames);
+        string? hash = null;
+        if (sha is not null)
+        {
+            try
+            {
+                hash = sha.GetAwaiter().GetResult();
+            }
+            catch (IOException)
+            {
+                hash = null;
+            }
+        }
+
+        _capture.Clear();
+        _capture.Set("capture_id", captureId)
+            .Set("source", "file")
+            .Set("path", path)
+            .Set("size", reader.FileSize)
+            .Set("sha256", hash)
+            .Set("format", FormatName(reader))
+            .Set("interfaces", reader.Interfaces.Select(i => $"{i.Name ?? $"#{i.Index}"} ({i.LinkTypeName})").ToArray())
+            .Set("frames", frames)
+            .Set("bytes", bytes)
+            .Set("first_ts", frames > 0 ? firstTs : null)
+            .Set("last_ts", frames > 0 ? lastTs : null)
+            .Set("flows", sink.Written)
+            .Set("anomalies", anomalies.Written)
+            .Set("host", Environment.MachineName)
+            .Set("tool_version", ToolVersion)
+            .Set("plugins", _engine.Registry.Protocols.Select((p, i) => $"{p.Id} ({Path.GetFileName(_engine.Registry.Sources[i])})").ToArray())
+            .Set("options", _options.CommandLine)
+            .Set("run_start", runStart)
+            .Set("run_end", UnixNowNs());
+        _output.Write(_capture.Table, _capture.Values);
+        return new CaptureResult(captureId, path, frames, bytes, sink.Written, anomalies.Written, reader.StoppedEarly);
+    }
+
+    public static string ToolVersion { get; } =
+        typeof(CaptureAnalysis).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    private static long UnixNowNs() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+
+    private static string FormatName(CaptureReader reader)
+    {
+        string format = reader.Format is CaptureFormat.PcapNg ? "pcapng" : "pcap";
+        return reader.Compression switch
+        {
+            CaptureCompression.Gzip => format + "+gzip",
+            CaptureCompression.Zstd => format + "+zstd",
+            _ => format,
+        };
+    }
+
+    /// <summary>
+    /// The capture id: 16 hex digits of an xxHash128 over the file's size and its first and last 64 KiB. The same
+    /// file gives the same id (and so the same flow uids) on every run, without reading the whole file first.
+    /// </summary>
+    public static string Fingerprint(string path)
+    {
+        const int Edge = 64 * 1024;
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        long size = RandomAccess.GetLength(file);
+        var hash = new XxHash128();
+        Span<byte> sizeBytes = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(sizeBytes, size);
+        hash.Append(sizeBytes);
+        byte[] buffer = new byte[Edge];
+        int n = RandomAccess.Read(file, buffer, 0);
+        hash.Append(buffer.AsSpan(0, n));
+        if (size > Edge)
+        {
+            n = RandomAccess.Read(file, buffer, Math.Max(Edge, size - Edge));
+            hash.Append(buffer.AsSpan(0, n));
+        }
+
+        return Convert.ToHexStringLower(hash.GetCurrentHash())[..16];
+    }
+
+    private static string Sha256(string path, CancellationToken cancel)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, FileOptions.SequentialScan);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        byte[] buffer = new byte[1 << 20];
+        int n;
+        while ((n = stream.Read(buffer)) > 0)
+        {
+            cancel.ThrowIfCancellationRequested();
+            sha.AppendData(buffer, 0, n);
+        }
+
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    private void WritePacket(in FrameInfo info, Flow? flow, bool isOrig, string captureId)
+    {
+        var r = _packet;
+        r.Clear();
+        r.Set("ts", info.TimestampNs)
+            .Set("frame", info.Number)
+            .Set("flow_uid", flow?.Uid)
+            .Set("is_orig", flow is null ? null : isOrig)
+            .Set("interface_id", info.InterfaceIndex)
+            .Set("len", (int)Math.Min(int.MaxValue, info.OriginalLength))
+            .Set("caplen", info.CapturedLength)
+            .Set("protocols", Protocols())
+            .Set("eth_src", FlowRows.Mac(_facts.EthSource))
+            .Set("eth_dst", FlowRows.Mac(_facts.EthDestination))
+            .Set("vlan", _facts.Vlan >= 0 ? _facts.Vlan : null)
+            .Set("capture_id", captureId);
+        if (_facts.LevelCount > 0)
+        {
+            ref IpLevel l = ref _facts.Level(_facts.LevelCount - 1);
+            bool v4 = l.Version == 4;
+            r.Set("ip_version", l.Version)
+                .Set("src_h", l.Source.ToText(v4))
+                .Set("dst_h", l.Destination.ToText(v4))
+                .Set("ip_proto", l.Protocol)
+                .Set("ttl", l.Ttl)
+                .Set("ip_len", l.TotalLength);
+            if (l.HasPorts)
+                r.Set("src_p", l.SourcePort).Set("dst_p", l.DestinationPort);
+            if (l.HasTcp)
+                r.Set("tcp_flags", l.TcpFlags).Set("tcp_seq", (long)l.Seq).Set("tcp_ack", (long)l.Ack).Set("tcp_window", l.Window);
+            if (l.PayloadLength >= 0)
+                r.Set("payload_len", l.PayloadLength);
+            if (l.HasIcmp)
+                r.Set("icmp_type", l.IcmpType).Set("icmp_code", l.IcmpCode);
+        }
+
+        _output.Write(r.Table, r.Values);
+    }
+
+    private string Protocols()
+    {
+        var layers = _context.Layers;
+        var sb = new System.Text.StringBuilder();
+        for (int i = 0; i < layers.Length; i++)
+        {
+            if (i > 0)
+                sb.Append(':');
+            sb.Append(_protocolIds[layers[i].Protocol]);
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>Writes each ended flow.</summary>
+    private sealed class FlowWriter(CaptureAnalysis owner) : IFlowSink
+    {
+        public long Written { get; private set; }
+
+        public void OnFlowEnd(Flow flow)
+        {
+            owner._output.Write(HostTables.Flows, owner._flowRows.Build(flow));
+            Written++;
+        }
+    }
+
+    /// <summary>Writes anomalies from the reader, the engine and the dissectors.</summary>
+    private sealed class AnomalyWriter(CaptureAnalysis owner, string captureId) : IAnomalySink
+    {
+        private long _ts;
+        private bool _hasTs;
+
+        public long Written { get; private set; }
+
+        public void CurrentFrame(long ts)
+        {
+            _ts = ts;
+            _hasTs = true;
+        }
+
+        public void Report(Anomaly anomaly) => Write(anomaly.Frame is not null && _hasTs ? _ts : null, anomaly.Frame, null, anomaly.Scope, anomaly.Name,
+            anomaly.Detail, anomaly.FileOffset);
+
+        public void FrameAnomalies(PacketContext context, in FrameInfo frame, string? flowUid)
+        {
+            var names = owner._engine.Registry.Anomalies;
+            foreach (var a in context.Anomalies)
+                Write(frame.TimestampNs, frame.Number, flowUid, "frame", names[a.Anomaly].Name, a.Detail, frame.DataOffset + a.Offset);
+        }
+
+        private void Write(long? ts, long? frame, string? flowUid, string scope, string name, string detail, long offset)
+        {
+            var r = owner._anomaly;
+            r.Clear();
+            r.Set("ts", ts).Set("frame", frame).Set("flow_uid", flowUid).Set("scope", scope).Set("name", name).Set("detail", detail)
+                .Set("file_offset", offset).Set("capture_id", captureId);
+            owner._output.Write(r.Table, r.Values);
+            Written++;
+        }
+    }
+}

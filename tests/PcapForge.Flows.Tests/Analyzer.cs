@@ -1,0 +1,73 @@
+using PcapForge.Abstractions.Dissection;
+using PcapForge.Abstractions.Records;
+using PcapForge.Capture.Writing;
+using PcapForge.Dissection;
+using PcapForge.Output;
+
+namespace PcapForge.Flows.Tests;
+
+/// <summary>Rows the analysis wrote, by table; each row as column name → value.</summary>
+internal sealed class MemoryRows : IRowSink
+{
+    public Dictionary<string, List<Dictionary<string, object?>>> Tables { get; } = new();
+
+    public List<Dictionary<string, object?>> this[string table] => Tables.TryGetValue(table, out var rows) ? rows : [];
+
+    public void Write(RecordTableDescriptor table, object?[] values)
+    {
+        Assert.Equal(table.Columns.Count, values.Length);
+        var row = new Dictionary<string, object?>();
+        for (int i = 0; i < values.Length; i++)
+            row[table.Columns[i].Name] = values[i];
+        if (!Tables.TryGetValue(table.Name, out var rows))
+            Tables[table.Name] = rows = new();
+        rows.Add(row);
+    }
+}
+
+/// <summary>Runs the analysis with every built-in dissector (loaded from their assemblies, no plugin folder).</summary>
+internal static class Analyzer
+{
+    private static readonly Lazy<DissectorRegistry> Registry = new(() =>
+    {
+        var assemblies = new[] { typeof(Dissectors.Core.Tcp).Assembly, typeof(Dissectors.Link.Arp).Assembly, typeof(Dissectors.Fallback.Lldp).Assembly };
+        var loaded = assemblies.SelectMany(a => a.GetTypes())
+            .Select(t => (Type: t, Export: (DissectorExportAttribute?)Attribute.GetCustomAttribute(t, typeof(DissectorExportAttribute))))
+            .Where(p => p.Export is not null && typeof(IDissector).IsAssignableFrom(p.Type))
+            .Select(p => new LoadedDissector((IDissector)Activator.CreateInstance(p.Type)!, p.Export!.Id, p.Export.Priority, p.Type.Assembly.Location))
+            .ToList();
+        var problems = new List<PluginProblem>();
+        var registry = DissectorRegistry.Build(loaded, problems);
+        Assert.Empty(problems);
+        return registry;
+    });
+
+    public static MemoryRows Run(string path, AnalysisOptions? options = null)
+    {
+        var rows = new MemoryRows();
+        new CaptureAnalysis(new DissectionEngine(Registry.Value), rows, options ?? new AnalysisOptions { HashInput = false }).Run(path);
+        return rows;
+    }
+
+    /// <summary>Writes frames (Ethernet) to a temporary pcap and analyses it.</summary>
+    public static MemoryRows Run(IEnumerable<(long Ts, byte[] Frame)> frames, AnalysisOptions? options = null)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"pcapforge-flows-{Guid.NewGuid():N}.pcap");
+        try
+        {
+            using (var stream = File.Create(path))
+            using (var writer = new PcapWriter(stream, 1))
+            {
+                foreach (var (ts, frame) in frames)
+                    writer.WritePacket(ts, frame, frame.Length);
+                writer.Complete();
+            }
+
+            return Run(path, options);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
