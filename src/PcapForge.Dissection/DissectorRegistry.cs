@@ -15,7 +15,8 @@ public sealed class DissectorRegistry
     public const string LinkTypeTable = "linktype";
 
     private readonly List<ProtocolDescriptor> _protocols = new();
-    private readonly List<IDissector> _dissectors = new();
+    private readonly List<IDissector?> _dissectors = new();
+    private readonly List<StreamDissectorEntry> _streams = new();
     private readonly List<string> _sources = new();
     private readonly List<int> _priorities = new();
     private readonly List<FieldDescriptor> _fields = new();
@@ -76,7 +77,13 @@ public sealed class DissectorRegistry
     /// <summary>The DLL each protocol came from, indexed like <see cref="Protocols"/>.</summary>
     public IReadOnlyList<string> Sources => _sources;
 
-    internal IDissector Dissector(int protocol) => _dissectors[protocol];
+    internal IDissector Dissector(int protocol) => _dissectors[protocol]!;
+
+    /// <summary>
+    /// The stream dissectors (HTTP, SSH…): each with its protocol index, the TCP ports it attached to, and whether it
+    /// offered itself to the <c>tcp</c> heuristic list (then every TCP flow is offered to it).
+    /// </summary>
+    public IReadOnlyList<StreamDissectorEntry> StreamDissectors => _streams;
 
     internal TableHandle Root => new(_tableIds[LinkTypeTable]);
 
@@ -115,7 +122,10 @@ public sealed class DissectorRegistry
             var setup = new Setup(registry);
             try
             {
-                d.Dissector.Declare(setup);
+                if (d.Stream is { } stream)
+                    stream.Declare(setup);
+                else
+                    d.Dissector!.Declare(setup);
             }
             catch (Exception e)
             {
@@ -328,6 +338,16 @@ public sealed class DissectorRegistry
             _registry._recordTables.AddRange(_records.Select(WithHostColumns));
             _registry._protocols.Add(p);
             _registry._dissectors.Add(d.Dissector);
+            if (d.Stream is { } stream)
+            {
+                // A stream dissector is fed by the flow engine: its attachments name the flows to offer it, and do
+                // not enter the per-packet tables.
+                _registry._streams.Add(new StreamDissectorEntry(index, p.Id, stream,
+                    _attach.Where(a => a.Item1 == "tcp.port").Select(a => (int)a.Item2).ToHashSet(), _heuristics.Contains("tcp")));
+                _attach.Clear();
+                _heuristics.Clear();
+            }
+
             _registry._sources.Add(d.Source);
             _registry._priorities.Add(d.Priority);
             _registry._fields.AddRange(_fields);
@@ -341,3 +361,6 @@ public sealed class DissectorRegistry
         }
     }
 }
+
+/// <summary>A stream dissector as the flow engine sees it.</summary>
+public sealed record StreamDissectorEntry(int Protocol, string Id, IStreamDissector Dissector, IReadOnlySet<int> Ports, bool Heuristic);

@@ -5,7 +5,14 @@ using PcapForge.Abstractions.Dissection;
 namespace PcapForge.Dissection;
 
 /// <summary>A dissector found in a plugin, with the DLL it came from.</summary>
-public sealed record LoadedDissector(IDissector Dissector, string Id, int Priority, string Source);
+public sealed record LoadedDissector(IDissector? Dissector, string Id, int Priority, string Source)
+{
+    /// <summary>A stream dissector (HTTP, SSH…) instead of a per-packet one; then <see cref="Dissector"/> is null.</summary>
+    public IStreamDissector? Stream { get; init; }
+
+    public LoadedDissector(IStreamDissector stream, string id, int priority, string source)
+        : this((IDissector?)null, id, priority, source) => Stream = stream;
+}
 
 /// <summary>A plugin (or one of its dissectors) that was skipped, and why.</summary>
 public sealed record PluginProblem(string Source, string Reason)
@@ -68,10 +75,12 @@ public static class PluginLoader
 
         CompositionHost container;
         IEnumerable<Lazy<IDissector, IDictionary<string, object>>> exports;
+        IEnumerable<Lazy<IStreamDissector, IDictionary<string, object>>> streamExports;
         try
         {
             container = new ContainerConfiguration().WithAssembly(assembly).CreateContainer();
             exports = container.GetExports<Lazy<IDissector, IDictionary<string, object>>>().ToList();
+            streamExports = container.GetExports<Lazy<IStreamDissector, IDictionary<string, object>>>().ToList();
         }
         catch (Exception e) when (e is ReflectionTypeLoadException or TypeLoadException or FileNotFoundException or System.Composition.Hosting.CompositionFailedException)
         {
@@ -80,19 +89,23 @@ public static class PluginLoader
         }
 
         foreach (var export in exports)
+            Add(export.Metadata, () => new LoadedDissector(export.Value, Id(export.Metadata), Priority(export.Metadata), dll));
+        foreach (var export in streamExports)
+            Add(export.Metadata, () => new LoadedDissector(export.Value, Id(export.Metadata), Priority(export.Metadata), dll));
+
+        void Add(IDictionary<string, object> metadata, Func<LoadedDissector> construct)
         {
-            string id = export.Metadata.TryGetValue(nameof(DissectorExportAttribute.Id), out var i) ? i as string ?? "?" : "?";
-            int version = export.Metadata.TryGetValue(nameof(DissectorExportAttribute.ContractVersion), out var v) && v is int n ? n : 0;
-            int priority = export.Metadata.TryGetValue(nameof(DissectorExportAttribute.Priority), out var p) && p is int pr ? pr : 0;
+            string id = Id(metadata);
+            int version = metadata.TryGetValue(nameof(DissectorExportAttribute.ContractVersion), out var v) && v is int n ? n : 0;
             if (version != DissectorContract.Version)
             {
                 problems.Add(new PluginProblem(dll, $"dissector '{id}' was built against contract version {version}; this host speaks version {DissectorContract.Version}; skipped"));
-                continue;
+                return;
             }
 
             try
             {
-                dissectors.Add(new LoadedDissector(export.Value, id, priority, dll));
+                dissectors.Add(construct());
             }
             catch (Exception e)
             {
@@ -100,6 +113,12 @@ public static class PluginLoader
             }
         }
     }
+
+    private static string Id(IDictionary<string, object> metadata) =>
+        metadata.TryGetValue(nameof(DissectorExportAttribute.Id), out var i) ? i as string ?? "?" : "?";
+
+    private static int Priority(IDictionary<string, object> metadata) =>
+        metadata.TryGetValue(nameof(DissectorExportAttribute.Priority), out var p) && p is int pr ? pr : 0;
 
     private static bool ReferencesContract(Assembly assembly) =>
         assembly.GetReferencedAssemblies().Any(a => a.Name == "PcapForge.Abstractions");

@@ -21,6 +21,9 @@ public sealed record AnalysisOptions
 
     public FlowTimeouts Timeouts { get; init; } = new();
 
+    /// <summary>Limits and overlap policy of TCP reassembly for stream dissectors.</summary>
+    public TcpReassemblyOptions Reassembly { get; init; } = new();
+
     /// <summary>Compute the SHA-256 of each input for the captures table (on another core, while frames are read).</summary>
     public bool HashInput { get; init; } = true;
 
@@ -67,11 +70,15 @@ public sealed class CaptureAnalysis
         string captureId = Fingerprint(path);
         Task<string>? sha = _options.HashInput ? Task.Run(() => Sha256(path, cancel), cancel) : null;
         var anomalies = new AnomalyWriter(this, captureId);
-        var sink = new FlowWriter(this);
+        var streams = new StreamDispatcher(_engine.Registry, _options.Reassembly, _output,
+            (flow, name, detail) => anomalies.Stream(flow, name, detail));
+        var records = new FrameRecords(this, captureId);
+        var sink = new FlowWriter(this, streams);
         var table = new FlowTable(sink, captureId, _options.Timeouts);
         long frames = 0, bytes = 0, firstTs = long.MaxValue, lastTs = long.MinValue;
         using var reader = CaptureReader.Open(path, new CaptureReaderOptions { Anomalies = anomalies });
         var context = _context;
+        context.Records = _engine.Registry.RecordTables.Count > 0 ? records : null;
         var filter = _options.Filter;
         while (reader.TryReadNext(out Frame frame))
         {
@@ -88,7 +95,9 @@ public sealed class CaptureAnalysis
                 _options.Progress?.Invoke(reader.BytesConsumed, frames);
             }
 
-            anomalies.CurrentFrame(frame.Info.TimestampNs);
+            anomalies.CurrentFrame(frame.Info.TimestampNs, frame.Info.Number);
+            streams.Frame = frame.Info.Number;
+            streams.TimestampNs = ts;
             _engine.Dissect(frame, context, false, anomalies, recordFrameFields: filter is not null);
             if (filter is not null && !filter.Matches(context, frame.Data))
                 continue;
@@ -112,7 +121,12 @@ public sealed class CaptureAnalysis
                 var levelMeta = i == 0 ? meta : meta with { EthSource = 0, EthDestination = 0 };
                 flow = table.Process(ref level, levelMeta, parent, out isOrig);
                 parent = flow?.Uid;
+                if (flow is not null && level.HasTcp && streams.Any)
+                    streams.Segment(flow, isOrig, ref level, Payload(ref level, frame.Data));
             }
+
+            if (records.Pending > 0)
+                records.Flush(flow);
 
             if (context.Anomalies.Count > 0)
                 anomalies.FrameAnomalies(context, frame.Info, flow?.Uid);
@@ -158,6 +172,16 @@ public sealed class CaptureAnalysis
             .Set("run_end", UnixNowNs());
         _output.Write(_capture.Table, _capture.Values);
         return new CaptureResult(captureId, path, frames, bytes, sink.Written, anomalies.Written, reader.StoppedEarly);
+    }
+
+    /// <summary>The captured bytes of a level's transport payload (fewer than declared when the snaplen cut them).</summary>
+    private ReadOnlySpan<byte> Payload(ref IpLevel level, ReadOnlySpan<byte> frame)
+    {
+        ReadOnlySpan<byte> data = level.Reassembled ? _context.Reassembled.Span : frame;
+        int offset = level.PayloadOffset;
+        if (offset < 0 || offset > data.Length || level.PayloadLength <= 0)
+            return ReadOnlySpan<byte>.Empty;
+        return data.Slice(offset, Math.Min(level.PayloadLength, data.Length - offset));
     }
 
     public static string ToolVersion { get; } =
@@ -270,30 +294,79 @@ public sealed class CaptureAnalysis
     }
 
     /// <summary>Writes each ended flow.</summary>
-    private sealed class FlowWriter(CaptureAnalysis owner) : IFlowSink
+    private sealed class FlowWriter(CaptureAnalysis owner, StreamDispatcher streams) : IFlowSink
     {
         public long Written { get; private set; }
 
         public void OnFlowEnd(Flow flow)
         {
+            // The stream parsers finish first: they may still confirm the service or write records.
+            streams.End(flow);
             owner._output.Write(HostTables.Flows, owner._flowRows.Build(flow));
             Written++;
+        }
+    }
+
+    /// <summary>
+    /// Records per-packet dissectors write during a frame: held until the frame's flow is known, then written with
+    /// its uid.
+    /// </summary>
+    private sealed class FrameRecords(CaptureAnalysis owner, string captureId) : Abstractions.Records.IRecordSink
+    {
+        private readonly List<(int Table, object?[] Row)> _pending = new();
+
+        public int Pending => _pending.Count;
+
+        public void Write(Abstractions.Records.RecordTableHandle table, object?[] values)
+        {
+            var tables = owner._engine.Registry.RecordTables;
+            if ((uint)table.Id >= (uint)tables.Count || values.Length != tables[table.Id].Columns.Count - 2)
+                return;
+            var written = tables[table.Id];
+            var row = new object?[written.Columns.Count];
+            for (int i = 0; i < values.Length; i++)
+            {
+                int w = DissectorRegistry.WrittenIndex(written, i);
+                if (RecordValues.Check(written.Columns[w], values[i]) is not null)
+                    return;
+                row[w] = RecordValues.Normalise(written.Columns[w].Type, values[i]);
+            }
+
+            row[written.IndexOf(DissectorRegistry.CaptureIdColumn)] = captureId;
+            _pending.Add((table.Id, row));
+        }
+
+        public void Flush(Flow? flow)
+        {
+            var tables = owner._engine.Registry.RecordTables;
+            foreach (var (table, row) in _pending)
+            {
+                row[tables[table].IndexOf(DissectorRegistry.FlowUidColumn)] = flow?.Uid;
+                owner._output.Write(tables[table], row);
+            }
+
+            _pending.Clear();
         }
     }
 
     /// <summary>Writes anomalies from the reader, the engine and the dissectors.</summary>
     private sealed class AnomalyWriter(CaptureAnalysis owner, string captureId) : IAnomalySink
     {
-        private long _ts;
+        private long _ts, _frame;
         private bool _hasTs;
 
         public long Written { get; private set; }
 
-        public void CurrentFrame(long ts)
+        public void CurrentFrame(long ts, long frame)
         {
             _ts = ts;
+            _frame = frame;
             _hasTs = true;
         }
+
+        /// <summary>An anomaly of a flow's byte stream (reassembly, a stream dissector), at the current frame.</summary>
+        public void Stream(Flow? flow, string name, string detail) =>
+            Write(_hasTs ? _ts : null, _hasTs ? _frame : null, flow?.Uid, "stream", name, detail, 0);
 
         public void Report(Anomaly anomaly) => Write(anomaly.Frame is not null && _hasTs ? _ts : null, anomaly.Frame, null, anomaly.Scope, anomaly.Name,
             anomaly.Detail, anomaly.FileOffset);

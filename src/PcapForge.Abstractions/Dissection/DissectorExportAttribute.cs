@@ -26,3 +26,27 @@ public sealed class DissectorExportAttribute : ExportAttribute
     /// <summary>Among dissectors attached to the same table key, higher priority is tried first.</summary>
     public int Priority { get; set; }
 }
+
+/// <summary>
+/// Marks a stream dissector (<see cref="IStreamDissector"/>) for discovery in the plugins folder, with the same
+/// metadata as <see cref="DissectorExportAttribute"/>.
+/// </summary>
+[MetadataAttribute]
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
+public sealed class StreamDissectorExportAttribute : ExportAttribute
+{
+    public StreamDissectorExportAttribute(string id)
+        : base(typeof(IStreamDissector))
+    {
+        Id = id;
+    }
+
+    /// <summary>The protocol id the dissector declares.</summary>
+    public string Id { get; }
+
+    /// <summary>Version of the contract the plugin was built against.</summary>
+    public int ContractVersion { get; set; } = DissectorContract.Version;
+
+    /// <summary>Higher is offered the stream first.</summary>
+    public int Priority { get; set; }
+}

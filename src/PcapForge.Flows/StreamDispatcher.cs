@@ -1,0 +1,373 @@
+using PcapForge.Abstractions.Dissection;
+using PcapForge.Abstractions.Records;
+using PcapForge.Dissection;
+
+namespace PcapForge.Flows;
+
+/// <summary>
+/// Feeds the stream dissectors (HTTP, SSH…) with the TCP byte streams of the flows offered to them — by port
+/// attachment or, for heuristic dissectors, every TCP flow — until they confirm or reject. Only flows with a live
+/// parser keep reassembly state; the others cost nothing past the first segment.
+/// </summary>
+internal sealed class StreamDispatcher
+{
+    private const int TcpSyn = 0x002, TcpAck = 0x010;
+
+    private readonly DissectorRegistry _registry;
+    private readonly TcpReassemblyOptions _options;
+    private readonly ReassemblyBudget _budget;
+    private readonly IRowSink _output;
+    private readonly Action<Flow?, string, string> _anomaly;
+    private readonly StreamDissectorEntry[] _entries;
+
+    public StreamDispatcher(DissectorRegistry registry, TcpReassemblyOptions options, IRowSink output, Action<Flow?, string, string> anomaly)
+    {
+        _registry = registry;
+        _options = options;
+        _budget = new ReassemblyBudget(options.TotalBytes);
+        _output = output;
+        _anomaly = anomaly;
+        _entries = registry.StreamDissectors.ToArray();
+    }
+
+    public bool Any => _entries.Length > 0;
+
+    /// <summary>Number of the frame and its time, for the parsers' context.</summary>
+    public long Frame { get; set; }
+
+    public long TimestampNs { get; set; }
+
+    /// <summary>A TCP segment of a flow: hands its payload (from the frame or reassembled datagram) to the flow's parsers.</summary>
+    public void Segment(Flow flow, bool isOrig, ref IpLevel ip, ReadOnlySpan<byte> payload)
+    {
+        if (flow.Streams is Dead || flow.OrigTcp is null)
+            return;
+        var streams = flow.Streams as FlowStreams;
+        if (streams is null)
+        {
+            streams = Offer(flow);
+            if (streams is null)
+            {
+                flow.Streams = Dead.Instance;
+                return;
+            }
+
+            flow.Streams = streams;
+        }
+
+        int dir = isOrig ? 0 : 1;
+        var me = isOrig ? flow.OrigTcp! : flow.RespTcp!;
+        bool syn = (ip.TcpFlags & TcpSyn) != 0;
+        if (payload.Length > 0 && me.Started)
+        {
+            long start = me.Relative(syn ? ip.Seq + 1 : ip.Seq);
+            streams.Streams[dir].Segment(start, payload, streams.Targets[dir]);
+        }
+
+        // The peer acknowledging bytes the capture never had: the hole is a gap now, not later.
+        var peer = isOrig ? flow.RespTcp! : flow.OrigTcp!;
+        if ((ip.TcpFlags & TcpAck) != 0 && peer.Started && streams.Streams[1 - dir].PendingBytes > 0)
+            streams.Streams[1 - dir].Acknowledged(peer.Relative(ip.Ack), streams.Targets[1 - dir]);
+        if (streams.Live == 0)
+            Drop(flow, streams);
+    }
+
+    /// <summary>The flow ended: holes become gaps, held bytes are delivered, the parsers are told.</summary>
+    public void End(Flow flow)
+    {
+        if (flow.Streams is not FlowStreams streams)
+            return;
+        for (int dir = 0; dir < 2; dir++)
+            streams.Streams[dir].Finish(streams.Targets[dir]);
+        foreach (var slot in streams.Slots)
+        {
+            if (!slot.Rejected)
+                slot.Invoke(p => p.OnEnd());
+        }
+
+        Drop(flow, streams);
+    }
+
+    private void Drop(Flow flow, FlowStreams streams)
+    {
+        foreach (var s in streams.Streams)
+            s.Discard();
+        flow.Streams = Dead.Instance;
+    }
+
+    private FlowStreams? Offer(Flow flow)
+    {
+        List<Slot>? slots = null;
+        foreach (var e in _entries)
+        {
+            if (!e.Heuristic && !e.Ports.Contains(flow.RespPort) && !e.Ports.Contains(flow.OrigPort))
+                continue;
+            slots ??= new List<Slot>();
+            var slot = new Slot(this, flow, e);
+            try
+            {
+                slot.Parser = e.Dissector.CreateParser(slot);
+            }
+            catch (Exception ex)
+            {
+                _anomaly(flow, "engine.dissector_exception", $"stream dissector '{e.Id}' threw {ex.GetType().Name} in CreateParser: {ex.Message}");
+                continue;
+            }
+
+            slots.Add(slot);
+        }
+
+        return slots is null || slots.Count == 0 ? null : new FlowStreams(this, slots);
+    }
+
+    /// <summary>Marks a flow whose streams nobody wants.</summary>
+    private sealed class Dead
+    {
+        public static readonly Dead Instance = new();
+    }
+
+    private sealed class FlowStreams
+    {
+        public FlowStreams(StreamDispatcher owner, List<Slot> slots)
+        {
+            Slots = slots;
+            Streams = [new TcpStream(owner._options, owner._budget), new TcpStream(owner._options, owner._budget)];
+            Targets = [new Target(this, StreamDirection.FromOriginator, owner), new Target(this, StreamDirection.FromResponder, owner)];
+        }
+
+        public List<Slot> Slots { get; }
+        public TcpStream[] Streams { get; }
+        public Target[] Targets { get; }
+
+        public int Live => Slots.Count(s => !s.Rejected);
+    }
+
+    /// <summary>Where one direction's in-order bytes go: to every parser still listening.</summary>
+    private sealed class Target(FlowStreams streams, StreamDirection direction, StreamDispatcher owner) : IStreamTarget
+    {
+        public void Data(ReadOnlySpan<byte> data)
+        {
+            foreach (var slot in streams.Slots)
+            {
+                if (!slot.Rejected)
+                    slot.Feed(direction, data);
+            }
+        }
+
+        public void Gap(long length)
+        {
+            foreach (var slot in streams.Slots)
+            {
+                if (!slot.Rejected)
+                    slot.Gap(direction, length);
+            }
+        }
+
+        public void Conflict(long offset, int length)
+        {
+            var flow = streams.Slots[0].Flow;
+            owner._anomaly(flow, "tcp.reassembly_conflict",
+                $"{length} bytes at stream offset {offset} ({(direction == StreamDirection.FromOriginator ? "originator" : "responder")}) were sent twice with different contents; kept the {(owner._options.LastWriteWins ? "last" : "first")}");
+        }
+    }
+
+    /// <summary>One parser on one flow, with what it has not consumed yet in each direction; it is the parser's <see cref="StreamContext"/>.</summary>
+    private sealed class Slot(StreamDispatcher owner, Flow flow, StreamDissectorEntry entry) : StreamContext, IRecordSink
+    {
+        private readonly byte[]?[] _carry = new byte[]?[2];
+        private readonly int[] _carryLength = new int[2];
+
+        public Flow Flow => flow;
+
+        public IStreamParser? Parser { get; set; }
+
+        public bool Rejected { get; private set; }
+
+        public override string FlowUid => flow.Uid;
+
+        public override long CurrentFrame => owner.Frame;
+
+        public override long CurrentTimestampNs => owner.TimestampNs;
+
+        public override IRecordSink Records => this;
+
+        public override void Report(AnomalyHandle anomaly, string detail)
+        {
+            var names = owner._registry.Anomalies;
+            string name = (uint)anomaly.Id < (uint)names.Count ? names[anomaly.Id].Name : $"{entry.Id}.unknown_anomaly";
+            owner._anomaly(flow, name, detail);
+        }
+
+        public override void Confirm()
+        {
+            if (flow.Service is null)
+                flow.Service = entry.Id;
+            else if (!flow.Service.Split(',').Contains(entry.Id))
+                flow.Service += "," + entry.Id;
+        }
+
+        public override void Reject(string reason) => Rejected = true;
+
+        public void Write(RecordTableHandle table, object?[] values)
+        {
+            var tables = owner._registry.RecordTables;
+            if ((uint)table.Id >= (uint)tables.Count || tables[table.Id].Protocol != entry.Id)
+            {
+                owner._anomaly(flow, "engine.record_invalid", $"stream dissector '{entry.Id}' wrote to a table it did not declare");
+                return;
+            }
+
+            var written = tables[table.Id];
+            if (values.Length != written.Columns.Count - 2)
+            {
+                owner._anomaly(flow, "engine.record_invalid", $"'{written.Name}' has {written.Columns.Count - 2} columns, '{entry.Id}' wrote {values.Length} values");
+                return;
+            }
+
+            var row = new object?[written.Columns.Count];
+            for (int i = 0; i < values.Length; i++)
+            {
+                int w = DissectorRegistry.WrittenIndex(written, i);
+                string? problem = RecordValues.Check(written.Columns[w], values[i]);
+                if (problem is not null)
+                {
+                    owner._anomaly(flow, "engine.record_invalid", $"'{written.Name}': {problem}");
+                    return;
+                }
+
+                row[w] = RecordValues.Normalise(written.Columns[w].Type, values[i]);
+            }
+
+            row[written.IndexOf(DissectorRegistry.FlowUidColumn)] = flow.Uid;
+            row[written.IndexOf(DissectorRegistry.CaptureIdColumn)] = flow.CaptureId;
+            owner._output.Write(written, row);
+        }
+
+        public void Feed(StreamDirection direction, ReadOnlySpan<byte> data)
+        {
+            int d = (int)direction;
+            if (_carryLength[d] == 0)
+            {
+                int used = Offer(direction, data);
+                if (used < data.Length && !Rejected)
+                    Keep(d, data[used..]);
+                return;
+            }
+
+            Keep(d, data);
+            if (Rejected)
+                return;
+            int consumed = Offer(direction, _carry[d].AsSpan(0, _carryLength[d]));
+            int rest = _carryLength[d] - consumed;
+            Buffer.BlockCopy(_carry[d]!, consumed, _carry[d]!, 0, rest);
+            _carryLength[d] = rest;
+        }
+
+        public void Gap(StreamDirection direction, long length)
+        {
+            int d = (int)direction;
+            long dropped = _carryLength[d];
+            _carryLength[d] = 0;
+            Invoke(p => p.OnGap(direction, length + dropped));
+        }
+
+        /// <summary>Offers bytes until the parser takes no more; returns how many it took.</summary>
+        private int Offer(StreamDirection direction, ReadOnlySpan<byte> data)
+        {
+            int total = 0;
+            while (total < data.Length && !Rejected)
+            {
+                int used;
+                try
+                {
+                    used = Parser!.OnData(direction, data[total..]);
+                }
+                catch (Exception e)
+                {
+                    Fail(e);
+                    return data.Length;
+                }
+
+                if (used <= 0)
+                    break;
+                total += Math.Min(used, data.Length - total);
+            }
+
+            return total;
+        }
+
+        private void Keep(int d, ReadOnlySpan<byte> data)
+        {
+            int need = _carryLength[d] + data.Length;
+            if (need > owner._options.MaxUnconsumedBytes)
+            {
+                owner._anomaly(flow, "stream.unconsumed_overflow",
+                    $"stream dissector '{entry.Id}' left {need} bytes unconsumed (limit {owner._options.MaxUnconsumedBytes}); dropped as a gap");
+                long dropped = _carryLength[d] + data.Length;
+                _carryLength[d] = 0;
+                Invoke(p => p.OnGap((StreamDirection)d, dropped));
+                return;
+            }
+
+            var buffer = _carry[d];
+            if (buffer is null || buffer.Length < need)
+            {
+                Array.Resize(ref buffer, Math.Max(need, Math.Max(256, (buffer?.Length ?? 0) * 2)));
+                _carry[d] = buffer;
+            }
+
+            data.CopyTo(buffer.AsSpan(_carryLength[d]));
+            _carryLength[d] = need;
+        }
+
+        public void Invoke(Action<IStreamParser> call)
+        {
+            try
+            {
+                call(Parser!);
+            }
+            catch (Exception e)
+            {
+                Fail(e);
+            }
+        }
+
+        private void Fail(Exception e)
+        {
+            Rejected = true;
+            owner._anomaly(flow, "engine.dissector_exception",
+                $"stream dissector '{entry.Id}' ({Path.GetFileName(owner._registry.Sources[entry.Protocol])}) threw {e.GetType().Name}: {e.Message}; not called again for this flow");
+        }
+    }
+}
+
+/// <summary>Type checks and conversions of the values a plugin writes to its record tables.</summary>
+internal static class RecordValues
+{
+    public static string? Check(ColumnDescriptor column, object? value)
+    {
+        if (value is null)
+            return null;
+        bool ok = column.Type switch
+        {
+            ColumnType.Boolean => value is bool,
+            ColumnType.Int32 => value is int or short or byte or ushort,
+            ColumnType.Int64 or ColumnType.Timestamp => value is long or int or uint or short or ushort or byte,
+            ColumnType.Double => value is double or float,
+            ColumnType.String => value is string,
+            ColumnType.StringList => value is IEnumerable<string>,
+            _ => false,
+        };
+        return ok ? null : $"column '{column.Name}' is {column.Type}, got {value.GetType().Name}";
+    }
+
+    public static object? Normalise(ColumnType type, object? value) => value switch
+    {
+        null => null,
+        _ when type == ColumnType.Int32 => Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture),
+        _ when type is ColumnType.Int64 or ColumnType.Timestamp => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture),
+        _ when type == ColumnType.Double => Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture),
+        IEnumerable<string> list when type == ColumnType.StringList => list as IReadOnlyList<string> ?? list.ToArray(),
+        _ => value,
+    };
+}
