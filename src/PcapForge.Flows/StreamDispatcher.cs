@@ -132,6 +132,9 @@ internal sealed class StreamDispatcher
         {
             Slots = slots;
             Streams = [new TcpStream(owner._options, owner._budget), new TcpStream(owner._options, owner._budget)];
+            // Relative offset 0 is the byte after the SYN, or the first byte seen mid-stream (TcpDirection.Base).
+            Streams[0].Start(0);
+            Streams[1].Start(0);
             Targets = [new Target(this, StreamDirection.FromOriginator, owner), new Target(this, StreamDirection.FromResponder, owner)];
         }
 

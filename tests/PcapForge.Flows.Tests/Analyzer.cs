@@ -30,12 +30,21 @@ internal static class Analyzer
 {
     private static readonly Lazy<DissectorRegistry> Registry = new(() =>
     {
-        var assemblies = new[] { typeof(Dissectors.Core.Tcp).Assembly, typeof(Dissectors.Link.Arp).Assembly, typeof(Dissectors.Fallback.Lldp).Assembly };
-        var loaded = assemblies.SelectMany(a => a.GetTypes())
+        var assemblies = new[]
+        {
+            typeof(Dissectors.Core.Tcp).Assembly, typeof(Dissectors.Link.Arp).Assembly, typeof(Dissectors.Fallback.Lldp).Assembly,
+            typeof(ToyPlugin.ToyLineDissector).Assembly,
+        };
+        var types = assemblies.SelectMany(a => a.GetTypes()).ToList();
+        var loaded = types
             .Select(t => (Type: t, Export: (DissectorExportAttribute?)Attribute.GetCustomAttribute(t, typeof(DissectorExportAttribute))))
-            .Where(p => p.Export is not null && typeof(IDissector).IsAssignableFrom(p.Type))
+            .Where(p => p.Export is { ContractVersion: DissectorContract.Version } && typeof(IDissector).IsAssignableFrom(p.Type))
             .Select(p => new LoadedDissector((IDissector)Activator.CreateInstance(p.Type)!, p.Export!.Id, p.Export.Priority, p.Type.Assembly.Location))
             .ToList();
+        loaded.AddRange(types
+            .Select(t => (Type: t, Export: (StreamDissectorExportAttribute?)Attribute.GetCustomAttribute(t, typeof(StreamDissectorExportAttribute))))
+            .Where(p => p.Export is not null)
+            .Select(p => new LoadedDissector((IStreamDissector)Activator.CreateInstance(p.Type)!, p.Export!.Id, p.Export.Priority, p.Type.Assembly.Location)));
         var problems = new List<PluginProblem>();
         var registry = DissectorRegistry.Build(loaded, problems);
         Assert.Empty(problems);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using PcapForge.Abstractions.Dissection;
+using PcapForge.Abstractions.Records;
 
 namespace PcapForge.ToyPlugin;
 
@@ -16,6 +17,7 @@ public sealed class ToyDissector : IDissector
 
     private FieldHandle _opcode, _counter;
     private AnomalyHandle _short;
+    private RecordTableHandle _messages;
 
     public void Declare(IDissectorSetup setup)
     {
@@ -23,6 +25,10 @@ public sealed class ToyDissector : IDissector
         _opcode = setup.Field("toy.opcode", "Opcode", FieldType.UInt8, "What the message asks");
         _counter = setup.Field("toy.counter", "Counter", FieldType.UInt32, "A counter");
         _short = setup.Anomaly("toy.truncated", "Fewer than 7 bytes");
+        _messages = setup.RecordTable("toy_messages", "One row per toy message",
+            new ColumnDescriptor("ts", ColumnType.Timestamp, "Time of the frame"),
+            new ColumnDescriptor("opcode", ColumnType.Int32, "What the message asks"),
+            new ColumnDescriptor("counter", ColumnType.Int64, "The counter"));
         setup.AttachTo("udp.port", Port);
     }
 
@@ -38,6 +44,7 @@ public sealed class ToyDissector : IDissector
 
         context.Add(_opcode, 2, 1, data[2]);
         context.Add(_counter, 3, 4, BinaryPrimitives.ReadUInt32BigEndian(data[3..]));
+        context.Records?.Write(_messages, [context.Frame.TimestampNs, (int)data[2], (long)BinaryPrimitives.ReadUInt32BigEndian(data[3..])]);
         if (context.WantsDetail)
         {
             context.Info.Clear();

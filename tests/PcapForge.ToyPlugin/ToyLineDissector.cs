@@ -1,0 +1,96 @@
+using System.Text;
+using PcapForge.Abstractions.Dissection;
+using PcapForge.Abstractions.Records;
+
+namespace PcapForge.ToyPlugin;
+
+/// <summary>
+/// "Toy lines" over TCP, the smallest complete stream dissector: each side sends lines <c>TOY word\n</c>. It is
+/// offered every TCP flow (heuristic), confirms on the first good line and rejects anything else; after a gap it
+/// skips to the next line. One record per line.
+/// </summary>
+[StreamDissectorExport("toyline")]
+public sealed class ToyLineDissector : IStreamDissector
+{
+    private static readonly byte[] Prefix = "TOY "u8.ToArray();
+    private const int MaxLine = 200;
+
+    private RecordTableHandle _lines;
+    private AnomalyHandle _long;
+
+    public void Declare(IDissectorSetup setup)
+    {
+        setup.Protocol("toyline", "Toy Line Protocol", "A test stream protocol: lines 'TOY word'");
+        _long = setup.Anomaly("toyline.line_too_long", "A line longer than 200 bytes");
+        _lines = setup.RecordTable("toy_lines", "One row per toy line",
+            new ColumnDescriptor("ts", ColumnType.Timestamp, "Time of the frame that completed the line"),
+            new ColumnDescriptor("is_orig", ColumnType.Boolean, "Sent by the originator"),
+            new ColumnDescriptor("word", ColumnType.String, "The word"),
+            new ColumnDescriptor("frame", ColumnType.Int64, "Frame that completed the line"),
+            new ColumnDescriptor("after_gap", ColumnType.Boolean, "The line follows a gap in the stream"));
+        setup.AttachHeuristic("tcp");
+    }
+
+    public IStreamParser CreateParser(StreamContext context) => new Parser(this, context);
+
+    private sealed class Parser(ToyLineDissector owner, StreamContext context) : IStreamParser
+    {
+        private bool _confirmed;
+        private readonly bool[] _skipping = new bool[2];
+        private readonly bool[] _afterGap = new bool[2];
+
+        public int OnData(StreamDirection direction, ReadOnlySpan<byte> data)
+        {
+            int d = (int)direction;
+            int newline = data.IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                if (data.Length > MaxLine)
+                {
+                    context.Report(owner._long, $"{data.Length} bytes without a newline");
+                    _skipping[d] = true;
+                    return data.Length;
+                }
+
+                // Not mine if what has come so far cannot start a toy line.
+                if (!_confirmed && !_skipping[d] && !Prefix.AsSpan(0, Math.Min(Prefix.Length, data.Length)).SequenceEqual(data[..Math.Min(Prefix.Length, data.Length)]))
+                    context.Reject("not a toy line");
+                return 0; // incomplete: offer again with more
+            }
+
+            var line = data[..newline];
+            if (_skipping[d])
+            {
+                _skipping[d] = false;
+            }
+            else if (line.StartsWith(Prefix))
+            {
+                if (!_confirmed)
+                {
+                    _confirmed = true;
+                    context.Confirm();
+                }
+
+                context.Records.Write(owner._lines, [context.CurrentTimestampNs, direction == StreamDirection.FromOriginator,
+                    Encoding.ASCII.GetString(line[Prefix.Length..]), context.CurrentFrame, _afterGap[d]]);
+                _afterGap[d] = false;
+            }
+            else if (!_confirmed)
+            {
+                context.Reject("not a toy line");
+            }
+
+            return newline + 1;
+        }
+
+        public void OnGap(StreamDirection direction, long length)
+        {
+            _skipping[(int)direction] = true;
+            _afterGap[(int)direction] = true;
+        }
+
+        public void OnEnd()
+        {
+        }
+    }
+}
