@@ -19,7 +19,7 @@ internal sealed class FlowRows
             .Set("orig_h", f.OrigAddress.ToText(v4))
             .Set("orig_p", icmp ? f.IcmpType : ports ? f.OrigPort : null)
             .Set("resp_h", f.RespAddress.ToText(v4))
-            .Set("resp_p", icmp ? f.IcmpCode : ports ? f.RespPort : null)
+            .Set("resp_p", icmp ? CommunityId.IcmpPorts(f.IpVersion, f.IcmpType, f.IcmpCode).Destination : ports ? f.RespPort : null)
             .Set("proto", f.Proto)
             .Set("service", f.Service)
             .Set("duration", duration / 1e9)

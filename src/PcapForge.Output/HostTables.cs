@@ -18,7 +18,7 @@ public static class HostTables
         C("orig_h", ColumnType.String, "Originator's IP address (the side that sent the first SYN, else the first packet)"),
         C("orig_p", ColumnType.Int32, "Originator's port; for ICMP the message type, as in Zeek"),
         C("resp_h", ColumnType.String, "Responder's IP address"),
-        C("resp_p", ColumnType.Int32, "Responder's port; for ICMP the message code, as in Zeek"),
+        C("resp_p", ColumnType.Int32, "Responder's port; for ICMP the type answering the originator's (echo reply 0 for request 8, 129 for 128) or, for one-way messages, the code, as in Zeek"),
         C("proto", ColumnType.String, "Transport protocol: tcp, udp, icmp, or unknown_transport"),
         C("service", ColumnType.String, "Application protocol an application dissector confirmed (http, ssh, smtp, dns); null when none did"),
         C("duration", ColumnType.Double, "last_ts − ts in seconds, as in Zeek"),

@@ -47,6 +47,20 @@ public class CommunityIdTests
     }
 
     [Fact]
+    public void Icmpv6_echo_logs_the_reply_type_as_resp_p()
+    {
+        var frames = new List<(long, byte[])>
+        {
+            (1_000, Frames.IcmpEcho("fd00::1", "fd00::2", true, 7, 1)),
+            (2_000, Frames.IcmpEcho("fd00::2", "fd00::1", false, 7, 1)),
+        };
+        var flow = Assert.Single(Analyzer.Run(frames)["flows"]);
+        Assert.Equal(128, flow["orig_p"]);
+        Assert.Equal(129, flow["resp_p"]);
+        Assert.Equal(1L, flow["resp_pkts"]);
+    }
+
+    [Fact]
     public void Udp_and_ipv6_flows()
     {
         var frames = new List<(long, byte[])>
