@@ -30,6 +30,12 @@ public sealed record AnalysisOptions
     /// <summary>Command-line options of the run, recorded in the captures table.</summary>
     public string CommandLine { get; init; } = "";
 
+    /// <summary>
+    /// Threads that share the work of one (uncompressed) capture: each reads every frame but decodes only those of
+    /// its share of host pairs, so flows, fragments and tunnels stay whole within one thread. Default: one per core.
+    /// </summary>
+    public int Workers { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 8);
+
     /// <summary>Called every few thousand frames with the bytes and frames done (progress display).</summary>
     public Action<long, long>? Progress { get; init; }
 }
@@ -39,28 +45,21 @@ public sealed record CaptureResult(string CaptureId, string Path, long Frames, l
 
 /// <summary>
 /// The main job for one capture: frames from the reader, decoded by the dissectors, accounted to flows, written as
-/// rows (flows, anomalies, optionally packets, and the captures row). Memory is bounded by the live flows.
+/// rows (flows, anomalies, optionally packets, plugin records, and the captures row). Memory is bounded by the live
+/// flows. With several <see cref="AnalysisOptions.Workers"/>, each thread reads the whole (memory-mapped) file and
+/// decodes the frames of its share of host pairs (<see cref="HostPairPartition"/>).
 /// </summary>
 public sealed class CaptureAnalysis
 {
     private readonly DissectionEngine _engine;
     private readonly IRowSink _output;
     private readonly AnalysisOptions _options;
-    private readonly PacketFacts _facts;
-    private readonly PacketContext _context = new();
-    private readonly RowBuilder _anomaly = new(HostTables.Anomalies);
-    private readonly RowBuilder _packet = new(HostTables.Packets);
-    private readonly RowBuilder _capture = new(HostTables.Captures);
-    private readonly FlowRows _flowRows = new();
-    private readonly string[] _protocolIds;
 
     public CaptureAnalysis(DissectionEngine engine, IRowSink output, AnalysisOptions? options = null)
     {
         _engine = engine;
         _output = output;
         _options = options ?? new AnalysisOptions();
-        _facts = new PacketFacts(engine.Registry);
-        _protocolIds = engine.Registry.Protocols.Select(p => p.Id).ToArray();
     }
 
     /// <summary>Analyses one capture file. Throws <see cref="CaptureFormatException"/> when it is not a capture at all.</summary>
@@ -68,120 +67,326 @@ public sealed class CaptureAnalysis
     {
         long runStart = UnixNowNs();
         string captureId = Fingerprint(path);
+        var readerAnomalies = new ReaderAnomalies();
+        var first = CaptureReader.Open(path, new CaptureReaderOptions { Anomalies = readerAnomalies });
         Task<string>? sha = _options.HashInput ? Task.Run(() => Sha256(path, cancel), cancel) : null;
-        var anomalies = new AnomalyWriter(this, captureId);
-        var streams = new StreamDispatcher(_engine.Registry, _options.Reassembly, _output,
-            (flow, name, detail) => anomalies.Stream(flow, name, detail));
-        var records = new FrameRecords(this, captureId);
-        var sink = new FlowWriter(this, streams);
-        var table = new FlowTable(sink, captureId, _options.Timeouts);
-        long frames = 0, bytes = 0, firstTs = long.MaxValue, lastTs = long.MinValue;
-        using var reader = CaptureReader.Open(path, new CaptureReaderOptions { Anomalies = anomalies });
-        var context = _context;
-        context.Records = _engine.Registry.RecordTables.Count > 0 ? records : null;
-        var filter = _options.Filter;
-        while (reader.TryReadNext(out Frame frame))
+        // A compressed capture is decompressed as it is read: one reader, one thread.
+        int count = first.Compression == CaptureCompression.None ? Math.Max(1, _options.Workers) : 1;
+        IRowSink output = count > 1 ? new LockedRows(_output) : _output;
+        var workers = new Worker[count];
+        try
         {
-            frames++;
-            bytes += frame.Info.CapturedLength;
-            long ts = frame.Info.TimestampNs;
-            if (ts < firstTs)
-                firstTs = ts;
-            if (ts > lastTs)
-                lastTs = ts;
-            if ((frames & 0xFFFF) == 0)
+            for (int i = 0; i < count; i++)
             {
-                cancel.ThrowIfCancellationRequested();
-                _options.Progress?.Invoke(reader.BytesConsumed, frames);
+                var reader = i == 0 ? first : CaptureReader.Open(path);
+                var engine = i == 0 ? _engine : new DissectionEngine(_engine.Registry);
+                workers[i] = new Worker(engine, output, _options, captureId, reader, i, count);
             }
 
-            anomalies.CurrentFrame(frame.Info.TimestampNs, frame.Info.Number);
-            streams.Frame = frame.Info.Number;
-            streams.TimestampNs = ts;
-            _engine.Dissect(frame, context, false, anomalies, recordFrameFields: filter is not null);
-            if (filter is not null && !filter.Matches(context, frame.Data))
-                continue;
-            _facts.Read(context, frame.Data);
-            var meta = new PacketMeta(ts, frame.Info.Number, frame.Info.OriginalLength, _facts.EthSource, _facts.EthDestination, _facts.Vlan, _facts.InnerVlan);
-            Flow? flow = null;
-            bool isOrig = true;
-            string? parent = null;
-            for (int i = 0; i < _facts.LevelCount; i++)
+            readerAnomalies.Target = workers[0].Anomalies;
+            var failures = new Exception?[count];
+            var threads = new Thread[count];
+            for (int i = 1; i < count; i++)
             {
-                ref IpLevel level = ref _facts.Level(i);
-                if (level.IsFragment && !level.Reassembled)
+                int index = i;
+                threads[i] = new Thread(() =>
                 {
-                    // A fragment that completes nothing (or a first fragment, decoded partly): the datagram is
-                    // accounted once, when its last fragment arrives, as Zeek and tshark do with reassembly on.
-                    flow = null;
-                    break;
-                }
-
-                // Only the outer packet has the frame's MAC addresses.
-                var levelMeta = i == 0 ? meta : meta with { EthSource = 0, EthDestination = 0 };
-                flow = table.Process(ref level, levelMeta, parent, out isOrig);
-                parent = flow?.Uid;
-                if (flow is not null && level.HasTcp && streams.Any)
-                    streams.Segment(flow, isOrig, ref level, Payload(ref level, frame.Data));
+                    try
+                    {
+                        workers[index].Run(cancel, null);
+                    }
+                    catch (Exception e)
+                    {
+                        failures[index] = e;
+                    }
+                })
+                { IsBackground = true, Name = $"pcapforge analyze {i}" };
+                threads[i].Start();
             }
 
-            if (records.Pending > 0)
-                records.Flush(flow);
-
-            if (context.Anomalies.Count > 0)
-                anomalies.FrameAnomalies(context, frame.Info, flow?.Uid);
-            if (_options.Packets)
-                WritePacket(frame.Info, flow, isOrig, captureId);
-        }
-
-        _engine.Finish(anomalies);
-        table.Flush();
-        _options.Progress?.Invoke(reader.BytesConsumed, frames);
-        string? hash = null;
-        if (sha is not null)
-        {
             try
             {
-                hash = sha.GetAwaiter().GetResult();
+                workers[0].Run(cancel, _options.Progress);
             }
-            catch (IOException)
+            catch (Exception e)
             {
-                hash = null;
+                failures[0] = e;
+            }
+
+            for (int i = 1; i < count; i++)
+                threads[i].Join();
+            if (failures.FirstOrDefault(f => f is not null) is { } failure)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+
+            string? hash = null;
+            if (sha is not null)
+            {
+                try
+                {
+                    hash = sha.GetAwaiter().GetResult();
+                }
+                catch (IOException)
+                {
+                    hash = null;
+                }
+            }
+
+            var w0 = workers[0];
+            long flows = workers.Sum(w => w.FlowsWritten);
+            long anomalies = workers.Sum(w => w.Anomalies.Written);
+            var capture = new RowBuilder(HostTables.Captures);
+            capture.Set("capture_id", captureId)
+                .Set("source", "file")
+                .Set("path", path)
+                .Set("size", first.FileSize)
+                .Set("sha256", hash)
+                .Set("format", FormatName(first))
+                .Set("interfaces", first.Interfaces.Select(i => $"{i.Name ?? $"#{i.Index}"} ({i.LinkTypeName})").ToArray())
+                .Set("frames", w0.Frames)
+                .Set("bytes", w0.Bytes)
+                .Set("first_ts", w0.Frames > 0 ? w0.FirstTs : null)
+                .Set("last_ts", w0.Frames > 0 ? w0.LastTs : null)
+                .Set("flows", flows)
+                .Set("anomalies", anomalies)
+                .Set("host", Environment.MachineName)
+                .Set("tool_version", ToolVersion)
+                .Set("plugins", _engine.Registry.Protocols.Select((p, i) => $"{p.Id} ({Path.GetFileName(_engine.Registry.Sources[i])})").ToArray())
+                .Set("options", _options.CommandLine)
+                .Set("run_start", runStart)
+                .Set("run_end", UnixNowNs());
+            _output.Write(capture.Table, capture.Values);
+            return new CaptureResult(captureId, path, w0.Frames, w0.Bytes, flows, anomalies, first.StoppedEarly);
+        }
+        finally
+        {
+            foreach (var w in workers)
+                w?.Reader.Dispose();
+            first.Dispose();
+        }
+    }
+
+    /// <summary>Reader anomalies go to the first worker's writer once it exists.</summary>
+    private sealed class ReaderAnomalies : IAnomalySink
+    {
+        private readonly List<Anomaly> _early = new();
+
+        public AnomalyWriter? Target
+        {
+            get;
+            set
+            {
+                field = value;
+                foreach (var a in _early)
+                    value?.Report(a);
+                _early.Clear();
             }
         }
 
-        _capture.Clear();
-        _capture.Set("capture_id", captureId)
-            .Set("source", "file")
-            .Set("path", path)
-            .Set("size", reader.FileSize)
-            .Set("sha256", hash)
-            .Set("format", FormatName(reader))
-            .Set("interfaces", reader.Interfaces.Select(i => $"{i.Name ?? $"#{i.Index}"} ({i.LinkTypeName})").ToArray())
-            .Set("frames", frames)
-            .Set("bytes", bytes)
-            .Set("first_ts", frames > 0 ? firstTs : null)
-            .Set("last_ts", frames > 0 ? lastTs : null)
-            .Set("flows", sink.Written)
-            .Set("anomalies", anomalies.Written)
-            .Set("host", Environment.MachineName)
-            .Set("tool_version", ToolVersion)
-            .Set("plugins", _engine.Registry.Protocols.Select((p, i) => $"{p.Id} ({Path.GetFileName(_engine.Registry.Sources[i])})").ToArray())
-            .Set("options", _options.CommandLine)
-            .Set("run_start", runStart)
-            .Set("run_end", UnixNowNs());
-        _output.Write(_capture.Table, _capture.Values);
-        return new CaptureResult(captureId, path, frames, bytes, sink.Written, anomalies.Written, reader.StoppedEarly);
+        public void Report(Anomaly anomaly)
+        {
+            if (Target is { } t)
+                t.Report(anomaly);
+            else
+                _early.Add(anomaly);
+        }
     }
 
-    /// <summary>The captured bytes of a level's transport payload (fewer than declared when the snaplen cut them).</summary>
-    private ReadOnlySpan<byte> Payload(ref IpLevel level, ReadOnlySpan<byte> frame)
+    /// <summary>Serialises the workers' rows into the one output.</summary>
+    private sealed class LockedRows(IRowSink inner) : IRowSink
     {
-        ReadOnlySpan<byte> data = level.Reassembled ? _context.Reassembled.Span : frame;
-        int offset = level.PayloadOffset;
-        if (offset < 0 || offset > data.Length || level.PayloadLength <= 0)
-            return ReadOnlySpan<byte>.Empty;
-        return data.Slice(offset, Math.Min(level.PayloadLength, data.Length - offset));
+        private readonly Lock _lock = new();
+
+        public void Write(Abstractions.Records.RecordTableDescriptor table, object?[] values)
+        {
+            lock (_lock)
+                inner.Write(table, values);
+        }
+    }
+
+    /// <summary>One thread's share of a capture: its reader, engine, flow table and row builders.</summary>
+    private sealed class Worker
+    {
+        private readonly DissectionEngine _engine;
+        private readonly IRowSink _output;
+        private readonly AnalysisOptions _options;
+        private readonly string _captureId;
+        private readonly int _index, _count;
+        private readonly PacketFacts _facts;
+        private readonly PacketContext _context = new();
+        private readonly RowBuilder _packet = new(HostTables.Packets);
+        private readonly FlowRows _flowRows = new();
+        private readonly string[] _protocolIds;
+        private readonly StreamDispatcher _streams;
+        private readonly FrameRecords _records;
+        private readonly FlowTable _table;
+
+        public Worker(DissectionEngine engine, IRowSink output, AnalysisOptions options, string captureId, CaptureReader reader, int index, int count)
+        {
+            _engine = engine;
+            _output = output;
+            _options = options;
+            _captureId = captureId;
+            Reader = reader;
+            _index = index;
+            _count = count;
+            _facts = new PacketFacts(engine.Registry);
+            _protocolIds = engine.Registry.Protocols.Select(p => p.Id).ToArray();
+            Anomalies = new AnomalyWriter(engine.Registry, output, captureId);
+            _streams = new StreamDispatcher(engine.Registry, options.Reassembly, output, (flow, name, detail) => Anomalies.Stream(flow, name, detail));
+            _records = new FrameRecords(engine.Registry, output, captureId);
+            _table = new FlowTable(new FlowWriter(this), captureId, options.Timeouts);
+        }
+
+        public CaptureReader Reader { get; }
+        public AnomalyWriter Anomalies { get; }
+        public long Frames { get; private set; }
+        public long Bytes { get; private set; }
+        public long FirstTs { get; private set; } = long.MaxValue;
+        public long LastTs { get; private set; } = long.MinValue;
+        public long FlowsWritten { get; private set; }
+
+        public void Run(CancellationToken cancel, Action<long, long>? progress)
+        {
+            var reader = Reader;
+            var context = _context;
+            context.Records = _engine.Registry.RecordTables.Count > 0 ? _records : null;
+            var filter = _options.Filter;
+            var streams = _streams;
+            long frames = 0, bytes = 0, firstTs = long.MaxValue, lastTs = long.MinValue;
+            while (reader.TryReadNext(out Frame frame))
+            {
+                frames++;
+                bytes += frame.Info.CapturedLength;
+                long ts = frame.Info.TimestampNs;
+                if (ts < firstTs)
+                    firstTs = ts;
+                if (ts > lastTs)
+                    lastTs = ts;
+                if ((frames & 0xFFFF) == 0)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    progress?.Invoke(reader.BytesConsumed, frames);
+                }
+
+                if (_count > 1 && HostPairPartition.Owner(frame.Data, frame.Info.LinkType, _count) != _index)
+                    continue;
+                Anomalies.CurrentFrame(ts, frame.Info.Number);
+                streams.Frame = frame.Info.Number;
+                streams.TimestampNs = ts;
+                _engine.Dissect(frame, context, false, Anomalies, recordFrameFields: filter is not null);
+                if (filter is not null && !filter.Matches(context, frame.Data))
+                    continue;
+                _facts.Read(context, frame.Data);
+                var meta = new PacketMeta(ts, frame.Info.Number, frame.Info.OriginalLength, _facts.EthSource, _facts.EthDestination, _facts.Vlan, _facts.InnerVlan);
+                Flow? flow = null;
+                bool isOrig = true;
+                string? parent = null;
+                for (int i = 0; i < _facts.LevelCount; i++)
+                {
+                    ref IpLevel level = ref _facts.Level(i);
+                    if (level.IsFragment && !level.Reassembled)
+                    {
+                        // A fragment that completes nothing (or a first fragment, decoded partly): the datagram is
+                        // accounted once, when its last fragment arrives, as Zeek and tshark do with reassembly on.
+                        flow = null;
+                        break;
+                    }
+
+                    // Only the outer packet has the frame's MAC addresses.
+                    var levelMeta = i == 0 ? meta : meta with { EthSource = 0, EthDestination = 0 };
+                    flow = _table.Process(ref level, levelMeta, parent, out isOrig);
+                    parent = flow?.Uid;
+                    if (flow is not null && level.HasTcp && streams.Any)
+                        streams.Segment(flow, isOrig, ref level, Payload(ref level, frame.Data));
+                }
+
+                if (_records.Pending > 0)
+                    _records.Flush(flow);
+                if (context.Anomalies.Count > 0)
+                    Anomalies.FrameAnomalies(context, frame.Info, flow?.Uid);
+                if (_options.Packets)
+                    WritePacket(frame.Info, flow, isOrig);
+            }
+
+            Frames = frames;
+            Bytes = bytes;
+            FirstTs = firstTs;
+            LastTs = lastTs;
+            _engine.Finish(Anomalies);
+            _table.Flush();
+            progress?.Invoke(reader.BytesConsumed, frames);
+        }
+
+        /// <summary>The captured bytes of a level's transport payload (fewer than declared when the snaplen cut them).</summary>
+        private ReadOnlySpan<byte> Payload(ref IpLevel level, ReadOnlySpan<byte> frame)
+        {
+            ReadOnlySpan<byte> data = level.Reassembled ? _context.Reassembled.Span : frame;
+            int offset = level.PayloadOffset;
+            if (offset < 0 || offset > data.Length || level.PayloadLength <= 0)
+                return ReadOnlySpan<byte>.Empty;
+            return data.Slice(offset, Math.Min(level.PayloadLength, data.Length - offset));
+        }
+
+        private void WritePacket(in FrameInfo info, Flow? flow, bool isOrig)
+        {
+            var r = _packet;
+            r.Clear();
+            r.Set("ts", info.TimestampNs)
+                .Set("frame", info.Number)
+                .Set("flow_uid", flow?.Uid)
+                .Set("is_orig", flow is null ? null : isOrig)
+                .Set("interface_id", info.InterfaceIndex)
+                .Set("len", (int)Math.Min(int.MaxValue, info.OriginalLength))
+                .Set("caplen", info.CapturedLength)
+                .Set("protocols", Protocols())
+                .Set("eth_src", FlowRows.Mac(_facts.EthSource))
+                .Set("eth_dst", FlowRows.Mac(_facts.EthDestination))
+                .Set("vlan", _facts.Vlan >= 0 ? _facts.Vlan : null)
+                .Set("capture_id", _captureId);
+            if (_facts.LevelCount > 0)
+            {
+                ref IpLevel l = ref _facts.Level(_facts.LevelCount - 1);
+                bool v4 = l.Version == 4;
+                r.Set("ip_version", l.Version)
+                    .Set("src_h", l.Source.ToText(v4))
+                    .Set("dst_h", l.Destination.ToText(v4))
+                    .Set("ip_proto", l.Protocol)
+                    .Set("ttl", l.Ttl)
+                    .Set("ip_len", l.TotalLength);
+                if (l.HasPorts)
+                    r.Set("src_p", l.SourcePort).Set("dst_p", l.DestinationPort);
+                if (l.HasTcp)
+                    r.Set("tcp_flags", l.TcpFlags).Set("tcp_seq", (long)l.Seq).Set("tcp_ack", (long)l.Ack).Set("tcp_window", l.Window);
+                if (l.PayloadLength >= 0)
+                    r.Set("payload_len", l.PayloadLength);
+                if (l.HasIcmp)
+                    r.Set("icmp_type", l.IcmpType).Set("icmp_code", l.IcmpCode);
+            }
+
+            _output.Write(r.Table, r.Values);
+        }
+
+        private string Protocols()
+        {
+            var layers = _context.Layers;
+            var sb = new System.Text.StringBuilder();
+            for (int i = 0; i < layers.Length; i++)
+            {
+                if (i > 0)
+                    sb.Append(':');
+                sb.Append(_protocolIds[layers[i].Protocol]);
+            }
+
+            return sb.ToString();
+        }
+
+        public void WriteFlow(Flow flow)
+        {
+            // The stream parsers finish first: they may still confirm the service or write records.
+            _streams.End(flow);
+            _output.Write(HostTables.Flows, _flowRows.Build(flow));
+            FlowsWritten++;
+        }
     }
 
     public static string ToolVersion { get; } =
@@ -240,78 +445,17 @@ public sealed class CaptureAnalysis
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    private void WritePacket(in FrameInfo info, Flow? flow, bool isOrig, string captureId)
-    {
-        var r = _packet;
-        r.Clear();
-        r.Set("ts", info.TimestampNs)
-            .Set("frame", info.Number)
-            .Set("flow_uid", flow?.Uid)
-            .Set("is_orig", flow is null ? null : isOrig)
-            .Set("interface_id", info.InterfaceIndex)
-            .Set("len", (int)Math.Min(int.MaxValue, info.OriginalLength))
-            .Set("caplen", info.CapturedLength)
-            .Set("protocols", Protocols())
-            .Set("eth_src", FlowRows.Mac(_facts.EthSource))
-            .Set("eth_dst", FlowRows.Mac(_facts.EthDestination))
-            .Set("vlan", _facts.Vlan >= 0 ? _facts.Vlan : null)
-            .Set("capture_id", captureId);
-        if (_facts.LevelCount > 0)
-        {
-            ref IpLevel l = ref _facts.Level(_facts.LevelCount - 1);
-            bool v4 = l.Version == 4;
-            r.Set("ip_version", l.Version)
-                .Set("src_h", l.Source.ToText(v4))
-                .Set("dst_h", l.Destination.ToText(v4))
-                .Set("ip_proto", l.Protocol)
-                .Set("ttl", l.Ttl)
-                .Set("ip_len", l.TotalLength);
-            if (l.HasPorts)
-                r.Set("src_p", l.SourcePort).Set("dst_p", l.DestinationPort);
-            if (l.HasTcp)
-                r.Set("tcp_flags", l.TcpFlags).Set("tcp_seq", (long)l.Seq).Set("tcp_ack", (long)l.Ack).Set("tcp_window", l.Window);
-            if (l.PayloadLength >= 0)
-                r.Set("payload_len", l.PayloadLength);
-            if (l.HasIcmp)
-                r.Set("icmp_type", l.IcmpType).Set("icmp_code", l.IcmpCode);
-        }
-
-        _output.Write(r.Table, r.Values);
-    }
-
-    private string Protocols()
-    {
-        var layers = _context.Layers;
-        var sb = new System.Text.StringBuilder();
-        for (int i = 0; i < layers.Length; i++)
-        {
-            if (i > 0)
-                sb.Append(':');
-            sb.Append(_protocolIds[layers[i].Protocol]);
-        }
-
-        return sb.ToString();
-    }
-
     /// <summary>Writes each ended flow.</summary>
-    private sealed class FlowWriter(CaptureAnalysis owner, StreamDispatcher streams) : IFlowSink
+    private sealed class FlowWriter(Worker owner) : IFlowSink
     {
-        public long Written { get; private set; }
-
-        public void OnFlowEnd(Flow flow)
-        {
-            // The stream parsers finish first: they may still confirm the service or write records.
-            streams.End(flow);
-            owner._output.Write(HostTables.Flows, owner._flowRows.Build(flow));
-            Written++;
-        }
+        public void OnFlowEnd(Flow flow) => owner.WriteFlow(flow);
     }
 
     /// <summary>
     /// Records per-packet dissectors write during a frame: held until the frame's flow is known, then written with
     /// its uid.
     /// </summary>
-    private sealed class FrameRecords(CaptureAnalysis owner, string captureId) : Abstractions.Records.IRecordSink
+    private sealed class FrameRecords(DissectorRegistry registry, IRowSink output, string captureId) : Abstractions.Records.IRecordSink
     {
         private readonly List<(int Table, object?[] Row)> _pending = new();
 
@@ -319,7 +463,7 @@ public sealed class CaptureAnalysis
 
         public void Write(Abstractions.Records.RecordTableHandle table, object?[] values)
         {
-            var tables = owner._engine.Registry.RecordTables;
+            var tables = registry.RecordTables;
             if ((uint)table.Id >= (uint)tables.Count || values.Length != tables[table.Id].Columns.Count - 2)
                 return;
             var written = tables[table.Id];
@@ -338,11 +482,11 @@ public sealed class CaptureAnalysis
 
         public void Flush(Flow? flow)
         {
-            var tables = owner._engine.Registry.RecordTables;
+            var tables = registry.RecordTables;
             foreach (var (table, row) in _pending)
             {
                 row[tables[table].IndexOf(DissectorRegistry.FlowUidColumn)] = flow?.Uid;
-                owner._output.Write(tables[table], row);
+                output.Write(tables[table], row);
             }
 
             _pending.Clear();
@@ -350,8 +494,9 @@ public sealed class CaptureAnalysis
     }
 
     /// <summary>Writes anomalies from the reader, the engine and the dissectors.</summary>
-    private sealed class AnomalyWriter(CaptureAnalysis owner, string captureId) : IAnomalySink
+    private sealed class AnomalyWriter(DissectorRegistry registry, IRowSink output, string captureId) : IAnomalySink
     {
+        private readonly RowBuilder _row = new(HostTables.Anomalies);
         private long _ts, _frame;
         private bool _hasTs;
 
@@ -368,23 +513,24 @@ public sealed class CaptureAnalysis
         public void Stream(Flow? flow, string name, string detail) =>
             Write(_hasTs ? _ts : null, _hasTs ? _frame : null, flow?.Uid, "stream", name, detail, 0);
 
-        public void Report(Anomaly anomaly) => Write(anomaly.Frame is not null && _hasTs ? _ts : null, anomaly.Frame, null, anomaly.Scope, anomaly.Name,
+        // The time is known only for the frame being decoded (engine anomalies); the reader's are about file positions.
+        public void Report(Anomaly anomaly) => Write(_hasTs && anomaly.Frame == _frame ? _ts : null, anomaly.Frame, null, anomaly.Scope, anomaly.Name,
             anomaly.Detail, anomaly.FileOffset);
 
         public void FrameAnomalies(PacketContext context, in FrameInfo frame, string? flowUid)
         {
-            var names = owner._engine.Registry.Anomalies;
+            var names = registry.Anomalies;
             foreach (var a in context.Anomalies)
                 Write(frame.TimestampNs, frame.Number, flowUid, "frame", names[a.Anomaly].Name, a.Detail, frame.DataOffset + a.Offset);
         }
 
         private void Write(long? ts, long? frame, string? flowUid, string scope, string name, string detail, long offset)
         {
-            var r = owner._anomaly;
+            var r = _row;
             r.Clear();
             r.Set("ts", ts).Set("frame", frame).Set("flow_uid", flowUid).Set("scope", scope).Set("name", name).Set("detail", detail)
                 .Set("file_offset", offset).Set("capture_id", captureId);
-            owner._output.Write(r.Table, r.Values);
+            output.Write(r.Table, r.Values);
             Written++;
         }
     }

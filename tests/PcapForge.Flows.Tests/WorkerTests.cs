@@ -1,0 +1,60 @@
+using System.Text;
+using PcapForge.Output;
+using PcapForge.TestSupport;
+
+namespace PcapForge.Flows.Tests;
+
+/// <summary>Splitting a capture between threads by host pair changes nothing in the output.</summary>
+public class WorkerTests
+{
+    private static string Render(string path, int workers)
+    {
+        var rows = Analyzer.Run(path, new AnalysisOptions { HashInput = false, Workers = workers });
+        var text = new StringBuilder();
+        FlowGoldenTests.Render(text, HostTables.Flows, rows["flows"].OrderBy(r => (string)r["flow_uid"]!));
+        FlowGoldenTests.Render(text, HostTables.Anomalies, rows["anomalies"].OrderBy(r => r["frame"] as long? ?? 0).ThenBy(r => (string)r["name"]!).ThenBy(r => (string)r["detail"]!));
+        var capture = Assert.Single(rows["captures"]);
+        text.AppendLine($"{capture["frames"]} {capture["bytes"]} {capture["flows"]} {capture["anomalies"]}");
+        return text.ToString();
+    }
+
+    public static TheoryData<string> Captures()
+    {
+        var data = new TheoryData<string>();
+        foreach (var path in TestData.Captures(TestData.OwnCaptures).Where(p => !p.EndsWith(".gz") && !p.EndsWith(".zst")))
+            data.Add(path);
+        if (TestData.SharedPcaps is { } shared)
+        {
+            foreach (var path in TestData.Captures(shared).Where(p => !p.EndsWith(".gz") && !p.EndsWith(".zst")).Take(40))
+                data.Add(path);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Captures))]
+    public void One_two_and_three_workers_write_the_same_rows(string path)
+    {
+        string one = Render(path, 1);
+        Assert.Equal(one, Render(path, 2));
+        Assert.Equal(one, Render(path, 3));
+    }
+
+    [Fact]
+    public void Both_directions_and_all_fragments_of_a_host_pair_have_one_owner()
+    {
+        var ab = Frames.Tcp("10.1.2.3", 1000, "192.168.7.9", 80, Frames.Syn, 1, 0);
+        var ba = Frames.Tcp("192.168.7.9", 80, "10.1.2.3", 1000, Frames.Syn | Frames.Ack, 1, 2);
+        var other = Frames.Udp("10.1.2.3", 53, "192.168.7.9", 5353, new byte[4]);
+        for (int workers = 2; workers <= 8; workers++)
+        {
+            int owner = HostPairPartition.Owner(ab, 1, workers);
+            Assert.InRange(owner, 0, workers - 1);
+            Assert.Equal(owner, HostPairPartition.Owner(ba, 1, workers));
+            Assert.Equal(owner, HostPairPartition.Owner(other, 1, workers));
+        }
+
+        Assert.Equal(0, HostPairPartition.Owner(new byte[60], 1, 4)); // not IP: worker 0
+    }
+}
