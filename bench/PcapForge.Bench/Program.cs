@@ -8,7 +8,8 @@ using PcapForge.Bench.Synthesis;
 using PcapForge.Capture;
 
 // PcapForge.Bench: `generate` makes a synthetic capture, `run` hands over to BenchmarkDotNet, `iterate` reads a
-// capture once and reports (for /usr/bin/time -v, which measures the whole process).
+// capture once and reports (for /usr/bin/time -v, which measures the whole process), `decode` does the same for
+// the L2–L4 decode loop.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -49,6 +50,10 @@ internal static class Commands
               PcapForge.Bench iterate FILE [--window-mib N] [--repeat N]
                   Read every frame of FILE once (or N times) with the benchmark's loop and print frames, bytes, GB/s,
                   allocation and the process's peak resident memory (VmHWM).
+              PcapForge.Bench decode FILE [--repeat N] [--all-fields] [--check-checksums]
+                  Decode every frame of FILE to L4 with the Core dissectors, N times (default 3), and print frames per
+                  second, wall and CPU seconds and bytes allocated per frame; --all-fields also lists the derived fields,
+                  --check-checksums verifies TCP and UDP checksums (tcp.check_checksum:TRUE).
             """);
         return exit;
     }

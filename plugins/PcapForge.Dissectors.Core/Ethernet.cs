@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using PcapForge.Abstractions;
 using PcapForge.Abstractions.Dissection;
 
@@ -16,11 +17,14 @@ public sealed class Ethernet : IDissector
     private const int SourceOffset = 6;
     private const int TypeOffset = 12;
 
+    /// <summary>Values a header records: destination, source, and the type or length.</summary>
+    private const int ExpectedFields = 3;
+
     /// <summary>IEEE 802.3 clause 3.2.6: values up to 1500 are a length, from 0x0600 on an EtherType.</summary>
     private const int MaxLengthValue = 1500;
     private const int MinEtherType = 0x0600;
 
-    private FieldHandle _dst, _src, _addr, _type, _len;
+    private FieldHandle _dst, _src, _type, _len;
     private AnomalyHandle _truncated;
     private TableHandle _ethertype, _llc;
 
@@ -29,7 +33,7 @@ public sealed class Ethernet : IDissector
         setup.Protocol("eth", "Ethernet", "Ethernet II and IEEE 802.3 MAC header");
         _dst = setup.Field("eth.dst", "Destination", FieldType.Ether, "Destination MAC address");
         _src = setup.Field("eth.src", "Source", FieldType.Ether, "Source MAC address");
-        _addr = setup.Field("eth.addr", "Address", FieldType.Ether, "Source or destination MAC address (matches either)");
+        setup.EitherField("eth.addr", "Address", FieldType.Ether, "Source or destination MAC address (matches either)", _src, _dst);
         _type = setup.Field("eth.type", "Type", FieldType.UInt16, "EtherType of the payload", FieldBase.Hex);
         _len = setup.Field("eth.len", "Length", FieldType.UInt16, "IEEE 802.3 length field");
         _truncated = setup.Anomaly("eth.truncated", "The frame is shorter than an Ethernet header (14 bytes)");
@@ -41,25 +45,26 @@ public sealed class Ethernet : IDissector
     public DissectResult Dissect(PacketContext context, ReadOnlySpan<byte> data)
     {
         if (data.Length < HeaderLength)
-        {
-            context.Report(_truncated, 0, $"{data.Length} bytes, an Ethernet header needs {HeaderLength}");
-            return DissectResult.Done(data.Length);
-        }
+            return Truncated(context, data.Length);
 
-        context.Add(_dst, DestinationOffset, 6);
-        context.Add(_src, SourceOffset, 6);
-        context.Add(_addr, SourceOffset, 6);
-        context.Add(_addr, DestinationOffset, 6);
         ushort type = BinaryPrimitives.ReadUInt16BigEndian(data[TypeOffset..]);
+        var fields = context.BeginFields(ExpectedFields);
+        fields.Add(_dst, DestinationOffset, 6);
+        fields.Add(_src, SourceOffset, 6); // eth.addr (source, destination) is derived from these two
+        fields.Add(type <= MaxLengthValue ? _len : _type, TypeOffset, 2, type);
+        fields.End();
         if (type <= MaxLengthValue)
-        {
-            context.Add(_len, TypeOffset, 2, type);
             return DissectResult.Next(HeaderLength, _llc, 0, type);
-        }
-
-        context.Add(_type, TypeOffset, 2, type);
         if (type < MinEtherType)
             return DissectResult.Done(HeaderLength); // 1501..1535: neither a length nor an EtherType
         return DissectResult.Next(HeaderLength, _ethertype, type);
+    }
+
+    /// <summary>Out of line: the frame path's stack frame then holds no interpolated-string handler, zeroed on every call.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private DissectResult Truncated(PacketContext context, int length)
+    {
+        context.Report(_truncated, 0, $"{length} bytes, an Ethernet header needs {HeaderLength}");
+        return DissectResult.Done(length);
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using PcapForge.Abstractions.Dissection;
 
 namespace PcapForge.Dissectors.Core;
@@ -26,8 +27,18 @@ public sealed class Ipv4 : IDissector
     private const int DontFragmentBit = 0x4000;
     private const int ReservedBit = 0x8000;
 
-    private FieldHandle _version, _hdrLen, _dsfield, _dscp, _ecn, _len, _id, _flags, _rb, _df, _mf, _fragOffset, _ttl, _proto,
-        _checksum, _checksumStatus, _src, _dst, _addr;
+    /// <summary>Values a header records.</summary>
+    private const int ExpectedFields = 13;
+
+    /// <summary>The three flag bits are the top of the 16-bit flags-and-offset word; <c>ip.flags</c> is them alone.</summary>
+    private const int FlagsShift = 13;
+
+    // RFC 2474 section 3 and RFC 3168 section 5: the DS field is a 6-bit code point and the 2-bit ECN field.
+    private const ulong DscpMask = 0xFC;
+    private const ulong EcnMask = 0x03;
+
+    private FieldHandle _version, _hdrLen, _dsfield, _len, _id, _flags, _fragOffset, _ttl, _proto,
+        _checksum, _checksumStatus, _src, _dst;
     private AnomalyHandle _truncated, _badVersion, _badHeaderLength, _badTotalLength, _badChecksum;
     private TableHandle _ipProto;
 
@@ -37,14 +48,14 @@ public sealed class Ipv4 : IDissector
         _version = setup.Field("ip.version", "Version", FieldType.UInt8, "IP version (4)");
         _hdrLen = setup.Field("ip.hdr_len", "Header Length", FieldType.UInt8, "Header length in bytes (IHL × 4)");
         _dsfield = setup.Field("ip.dsfield", "Differentiated Services Field", FieldType.UInt8, "DS field (RFC 2474) with ECN (RFC 3168)", FieldBase.Hex);
-        _dscp = setup.Field("ip.dsfield.dscp", "DSCP", FieldType.UInt8, "Differentiated services code point");
-        _ecn = setup.Field("ip.dsfield.ecn", "ECN", FieldType.UInt8, "Explicit congestion notification");
+        setup.BitmaskField("ip.dsfield.dscp", "DSCP", FieldType.UInt8, "Differentiated services code point", _dsfield, DscpMask);
+        setup.BitmaskField("ip.dsfield.ecn", "ECN", FieldType.UInt8, "Explicit congestion notification", _dsfield, EcnMask);
         _len = setup.Field("ip.len", "Total Length", FieldType.UInt16, "Length of header and payload");
         _id = setup.Field("ip.id", "Identification", FieldType.UInt16, "Identification, shared by the fragments of a datagram", FieldBase.Hex);
         _flags = setup.Field("ip.flags", "Flags", FieldType.UInt8, "The three flag bits", FieldBase.Hex);
-        _rb = setup.Field("ip.flags.rb", "Reserved bit", FieldType.Boolean, "Reserved (evil) bit");
-        _df = setup.Field("ip.flags.df", "Don't fragment", FieldType.Boolean, "Don't fragment");
-        _mf = setup.Field("ip.flags.mf", "More fragments", FieldType.Boolean, "More fragments follow");
+        setup.BitmaskField("ip.flags.rb", "Reserved bit", FieldType.Boolean, "Reserved (evil) bit", _flags, ReservedBit >> FlagsShift);
+        setup.BitmaskField("ip.flags.df", "Don't fragment", FieldType.Boolean, "Don't fragment", _flags, DontFragmentBit >> FlagsShift);
+        setup.BitmaskField("ip.flags.mf", "More fragments", FieldType.Boolean, "More fragments follow", _flags, MoreFragmentsBit >> FlagsShift);
         _fragOffset = setup.Field("ip.frag_offset", "Fragment Offset", FieldType.UInt16, "Offset of this fragment's data in bytes");
         _ttl = setup.Field("ip.ttl", "Time to Live", FieldType.UInt8, "Time to live");
         _proto = setup.Field("ip.proto", "Protocol", FieldType.UInt8, "Protocol of the payload (IANA protocol number)");
@@ -52,7 +63,7 @@ public sealed class Ipv4 : IDissector
         _checksumStatus = setup.Field("ip.checksum.status", "Header checksum status", FieldType.UInt8, "0 bad, 1 good");
         _src = setup.Field("ip.src", "Source Address", FieldType.IPv4, "Source address");
         _dst = setup.Field("ip.dst", "Destination Address", FieldType.IPv4, "Destination address");
-        _addr = setup.Field("ip.addr", "Source or Destination Address", FieldType.IPv4, "Source or destination address (matches either)");
+        setup.EitherField("ip.addr", "Source or Destination Address", FieldType.IPv4, "Source or destination address (matches either)", _src, _dst);
         _truncated = setup.Anomaly("ip.truncated", "Fewer bytes than an IPv4 header");
         _badVersion = setup.Anomaly("ip.version_invalid", "The version field of a packet sent as IPv4 is not 4");
         _badHeaderLength = setup.Anomaly("ip.hdr_len_invalid", "The header length is under 20 bytes or past the captured bytes");
@@ -66,76 +77,56 @@ public sealed class Ipv4 : IDissector
     public DissectResult Dissect(PacketContext context, ReadOnlySpan<byte> data)
     {
         if (data.Length < MinHeaderLength)
-        {
-            context.Report(_truncated, 0, $"{data.Length} bytes, an IPv4 header needs {MinHeaderLength}");
-            return DissectResult.Done(data.Length);
-        }
+            return Truncated(context, data.Length);
 
         int version = data[VersionOffset] >> 4;
         int headerLength = (data[VersionOffset] & 0x0F) * 4;
-        context.Add(_version, VersionOffset, 1, (ulong)version);
         if (version != 4)
         {
-            context.Report(_badVersion, VersionOffset, $"version {version}");
-            return DissectResult.Done(1);
+            context.Add(_version, VersionOffset, 1, (ulong)version);
+            return BadVersion(context, version);
         }
 
-        context.Add(_hdrLen, VersionOffset, 1, (ulong)headerLength);
         if (headerLength < MinHeaderLength || headerLength > data.Length)
         {
-            context.Report(_badHeaderLength, VersionOffset, $"header length {headerLength}, captured {data.Length}");
-            return DissectResult.Done(Math.Min(data.Length, MinHeaderLength));
+            context.Add(_version, VersionOffset, 1, (ulong)version);
+            context.Add(_hdrLen, VersionOffset, 1, (ulong)headerLength);
+            return BadHeaderLength(context, headerLength, data.Length);
         }
 
         byte ds = data[DsfieldOffset];
-        context.Add(_dsfield, DsfieldOffset, 1, ds);
-        context.Add(_dscp, DsfieldOffset, 1, (ulong)(ds >> 2));
-        context.Add(_ecn, DsfieldOffset, 1, (ulong)(ds & 3));
         ushort totalLength = BinaryPrimitives.ReadUInt16BigEndian(data[TotalLengthOffset..]);
-        context.Add(_len, TotalLengthOffset, 2, totalLength);
-        context.Add(_id, IdOffset, 2, BinaryPrimitives.ReadUInt16BigEndian(data[IdOffset..]));
         ushort flagsAndOffset = BinaryPrimitives.ReadUInt16BigEndian(data[FlagsOffset..]);
-        context.Add(_flags, FlagsOffset, 1, (ulong)(flagsAndOffset >> 13));
-        context.Add(_rb, FlagsOffset, 1, (flagsAndOffset & ReservedBit) != 0 ? 1UL : 0);
-        context.Add(_df, FlagsOffset, 1, (flagsAndOffset & DontFragmentBit) != 0 ? 1UL : 0);
-        context.Add(_mf, FlagsOffset, 1, (flagsAndOffset & MoreFragmentsBit) != 0 ? 1UL : 0);
         int fragmentOffset = (flagsAndOffset & FragmentOffsetMask) * 8;
-        context.Add(_fragOffset, FlagsOffset, 2, (ulong)fragmentOffset);
-        context.Add(_ttl, TtlOffset, 1, data[TtlOffset]);
         byte protocol = data[ProtocolOffset];
-        context.Add(_proto, ProtocolOffset, 1, protocol);
         ushort checksum = BinaryPrimitives.ReadUInt16BigEndian(data[ChecksumOffset..]);
-        context.Add(_checksum, ChecksumOffset, 2, checksum);
         bool checksumGood = InternetChecksum.Compute(data[..headerLength]) == 0;
-        context.Add(_checksumStatus, ChecksumOffset, 2, checksumGood ? InternetChecksum.StatusGood : InternetChecksum.StatusBad);
+        var fields = context.BeginFields(ExpectedFields);
+        fields.Add(_version, VersionOffset, 1, (ulong)version);
+        fields.Add(_hdrLen, VersionOffset, 1, (ulong)headerLength);
+        fields.Add(_dsfield, DsfieldOffset, 1, ds); // ip.dsfield.dscp and .ecn are derived from it
+        fields.Add(_len, TotalLengthOffset, 2, totalLength);
+        fields.Add(_id, IdOffset, 2, BinaryPrimitives.ReadUInt16BigEndian(data[IdOffset..]));
+        fields.Add(_flags, FlagsOffset, 1, (ulong)(flagsAndOffset >> FlagsShift)); // ip.flags.rb, .df and .mf are derived from it
+        fields.Add(_fragOffset, FlagsOffset, 2, (ulong)fragmentOffset);
+        fields.Add(_ttl, TtlOffset, 1, data[TtlOffset]);
+        fields.Add(_proto, ProtocolOffset, 1, protocol);
+        fields.Add(_checksum, ChecksumOffset, 2, checksum);
+        fields.Add(_checksumStatus, ChecksumOffset, 2, checksumGood ? InternetChecksum.StatusGood : InternetChecksum.StatusBad);
+        fields.Add(_src, SourceOffset, 4);
+        fields.Add(_dst, DestinationOffset, 4); // ip.addr (source, destination) is derived from these two
+        fields.End();
         if (!checksumGood)
-            context.Report(_badChecksum, ChecksumOffset, $"header checksum 0x{checksum:x4} does not match the header");
-        context.Add(_src, SourceOffset, 4);
-        context.Add(_dst, DestinationOffset, 4);
-        context.Add(_addr, SourceOffset, 4);
-        context.Add(_addr, DestinationOffset, 4);
+            ReportBadChecksum(context, checksum);
 
         // The frame may carry Ethernet padding after the datagram (payload bounded by the total length), or be
         // cut by the snaplen (then the payload is what was captured, and that is not an anomaly).
         int payloadLength = totalLength - headerLength;
-        if (totalLength < headerLength)
-        {
-            context.Report(_badTotalLength, TotalLengthOffset, $"total length {totalLength} is less than the header length {headerLength}");
-            payloadLength = data.Length - headerLength;
-        }
-        else if (totalLength > data.Length && !context.Frame.IsTruncated && !context.IsNested)
-        {
-            // An inner header quoted by an ICMP error is expected to be cut short; an outer one is not.
-            context.Report(_badTotalLength, TotalLengthOffset, $"total length {totalLength} is more than the {data.Length} bytes the frame carries");
-        }
+        if (totalLength < headerLength || totalLength > data.Length)
+            payloadLength = CheckTotalLength(context, totalLength, headerLength, data.Length);
 
         if (context.WantsDetail) // an ICMP error froze the summary before its quote (PacketContext.FreezeSummary)
-        {
-            context.Info.Clear();
-            context.Info.Append("IPv4 proto ").Append(protocol);
-            if (fragmentOffset != 0 || (flagsAndOffset & MoreFragmentsBit) != 0)
-                context.Info.Append(" fragment off=").Append(fragmentOffset).Append((flagsAndOffset & MoreFragmentsBit) != 0 ? " MF" : "");
-        }
+            Describe(context, protocol, fragmentOffset, (flagsAndOffset & MoreFragmentsBit) != 0);
 
         // A fragment goes to the engine's reassembly (RFC 791 section 3.2: same source, destination, protocol and
         // identification). The first one starts with the transport header (ports, flags) and is decoded, marked
@@ -147,15 +138,73 @@ public sealed class Ipv4 : IDissector
 
         bool more = (flagsAndOffset & MoreFragmentsBit) != 0;
         if (fragmentOffset != 0 || more)
-        {
-            var key = new FragmentKey(4, BinaryPrimitives.ReadUInt32BigEndian(data[SourceOffset..]), BinaryPrimitives.ReadUInt32BigEndian(data[DestinationOffset..]),
-                BinaryPrimitives.ReadUInt16BigEndian(data[IdOffset..]), protocol);
-            context.DeclareFragment(new FragmentInfo(key, fragmentOffset, more));
-            return fragmentOffset == 0
-                ? DissectResult.NextPartial(headerLength, _ipProto, protocol, payloadLength)
-                : DissectResult.Next(headerLength, _ipProto, protocol, payloadLength);
-        }
+            return Fragment(context, data, headerLength, protocol, fragmentOffset, more, payloadLength);
 
         return DissectResult.Next(headerLength, _ipProto, protocol, payloadLength);
+    }
+
+    // The rare cases, out of line: the frame path's stack frame then holds no interpolated-string handler or
+    // fragment key, which would be zeroed on every call whether used or not.
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private DissectResult Truncated(PacketContext context, int length)
+    {
+        context.Report(_truncated, 0, $"{length} bytes, an IPv4 header needs {MinHeaderLength}");
+        return DissectResult.Done(length);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private DissectResult BadVersion(PacketContext context, int version)
+    {
+        context.Report(_badVersion, VersionOffset, $"version {version}");
+        return DissectResult.Done(1);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private DissectResult BadHeaderLength(PacketContext context, int headerLength, int captured)
+    {
+        context.Report(_badHeaderLength, VersionOffset, $"header length {headerLength}, captured {captured}");
+        return DissectResult.Done(Math.Min(captured, MinHeaderLength));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReportBadChecksum(PacketContext context, ushort checksum) =>
+        context.Report(_badChecksum, ChecksumOffset, $"header checksum 0x{checksum:x4} does not match the header");
+
+    /// <summary>A total length shorter than the header, or longer than the bytes at hand; returns the payload length to use.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int CheckTotalLength(PacketContext context, int totalLength, int headerLength, int captured)
+    {
+        if (totalLength < headerLength)
+        {
+            context.Report(_badTotalLength, TotalLengthOffset, $"total length {totalLength} is less than the header length {headerLength}");
+            return captured - headerLength;
+        }
+
+        // An inner header quoted by an ICMP error is expected to be cut short; an outer one is not.
+        if (!context.Frame.IsTruncated && !context.IsNested)
+            context.Report(_badTotalLength, TotalLengthOffset, $"total length {totalLength} is more than the {captured} bytes the frame carries");
+        return totalLength - headerLength;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Describe(PacketContext context, byte protocol, int fragmentOffset, bool more)
+    {
+        context.Info.Clear();
+        context.Info.Append("IPv4 proto ").Append(protocol);
+        if (fragmentOffset != 0 || more)
+            context.Info.Append(" fragment off=").Append(fragmentOffset).Append(more ? " MF" : "");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private DissectResult Fragment(PacketContext context, ReadOnlySpan<byte> data, int headerLength, byte protocol, int fragmentOffset, bool more,
+        int payloadLength)
+    {
+        var key = new FragmentKey(4, BinaryPrimitives.ReadUInt32BigEndian(data[SourceOffset..]), BinaryPrimitives.ReadUInt32BigEndian(data[DestinationOffset..]),
+            BinaryPrimitives.ReadUInt16BigEndian(data[IdOffset..]), protocol);
+        context.DeclareFragment(new FragmentInfo(key, fragmentOffset, more));
+        return fragmentOffset == 0
+            ? DissectResult.NextPartial(headerLength, _ipProto, protocol, payloadLength)
+            : DissectResult.Next(headerLength, _ipProto, protocol, payloadLength);
     }
 }

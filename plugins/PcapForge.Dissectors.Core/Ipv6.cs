@@ -30,7 +30,7 @@ public sealed class Ipv6 : IDissector
     /// <summary>At most this many extension headers are walked; more is an anomaly (and a classic evasion).</summary>
     private const int MaxExtensionHeaders = 16;
 
-    private FieldHandle _version, _tclass, _flow, _plen, _nxt, _hlim, _src, _dst, _addr, _routingType, _fragOffset, _fragMore, _fragIdent;
+    private FieldHandle _version, _tclass, _flow, _plen, _nxt, _hlim, _src, _dst, _routingType, _fragOffset, _fragMore, _fragIdent;
     private AnomalyHandle _truncated, _badVersion, _extTruncated, _tooManyExt, _plenInvalid;
     private TableHandle _ipProto;
 
@@ -45,7 +45,7 @@ public sealed class Ipv6 : IDissector
         _hlim = setup.Field("ipv6.hlim", "Hop Limit", FieldType.UInt8, "Hop limit");
         _src = setup.Field("ipv6.src", "Source Address", FieldType.IPv6, "Source address");
         _dst = setup.Field("ipv6.dst", "Destination Address", FieldType.IPv6, "Destination address");
-        _addr = setup.Field("ipv6.addr", "Source or Destination Address", FieldType.IPv6, "Source or destination address (matches either)");
+        setup.EitherField("ipv6.addr", "Source or Destination Address", FieldType.IPv6, "Source or destination address (matches either)", _src, _dst);
         _routingType = setup.Field("ipv6.routing.type", "Routing Type", FieldType.UInt8, "Type of a routing extension header");
         _fragOffset = setup.Field("ipv6.fraghdr.offset", "Offset", FieldType.UInt16, "Fragment offset in 8-byte units");
         _fragMore = setup.Field("ipv6.fraghdr.more", "More Fragments", FieldType.Boolean, "More fragments follow");
@@ -85,9 +85,7 @@ public sealed class Ipv6 : IDissector
         context.Add(_nxt, NextHeaderOffset, 1, next);
         context.Add(_hlim, HopLimitOffset, 1, data[HopLimitOffset]);
         context.Add(_src, SourceOffset, 16);
-        context.Add(_dst, DestinationOffset, 16);
-        context.Add(_addr, SourceOffset, 16);
-        context.Add(_addr, DestinationOffset, 16);
+        context.Add(_dst, DestinationOffset, 16); // ipv6.addr (source, destination) is derived from these two
         if (HeaderLength + payloadLength > data.Length && !context.Frame.IsTruncated && !context.IsNested)
             context.Report(_plenInvalid, PayloadLengthOffset, $"payload length {payloadLength} is more than the {data.Length - HeaderLength} bytes the frame carries");
 

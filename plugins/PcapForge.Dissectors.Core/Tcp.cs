@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using PcapForge.Abstractions.Dissection;
 
 namespace PcapForge.Dissectors.Core;
@@ -23,13 +24,16 @@ public sealed class Tcp : IDissector
     private const int UrgentOffset = 18;
     private const ushort FlagsMask = 0x0FFF;
 
+    /// <summary>Values a segment usually records: the eleven fixed ones and the timestamp option's two.</summary>
+    private const int ExpectedFields = 13;
+
     // Flag bits of the 12-bit flags field.
     private const ushort Fin = 0x001, Syn = 0x002, Rst = 0x004, Psh = 0x008, AckBit = 0x010, Urg = 0x020, Ece = 0x040, Cwr = 0x080, Ae = 0x100;
 
     // Option kinds (IANA "TCP Option Kind Numbers").
     private const byte OptEnd = 0, OptNop = 1, OptMss = 2, OptWindowScale = 3, OptSackPermitted = 4, OptSack = 5, OptTimestamp = 8;
 
-    private FieldHandle _srcport, _dstport, _port, _seqRaw, _ackRaw, _hdrLen, _flags, _fin, _syn, _rst, _psh, _ack, _urg, _ece, _cwr, _ae,
+    private FieldHandle _srcport, _dstport, _seqRaw, _ackRaw, _hdrLen, _flags,
         _window, _checksum, _checksumStatus, _urgent, _len, _mss, _wscale, _sackPerm, _sackLe, _sackRe, _tsval, _tsecr;
     private AnomalyHandle _truncated, _badHeaderLength, _badOption;
     private bool _checkChecksum;
@@ -40,20 +44,20 @@ public sealed class Tcp : IDissector
         setup.Protocol("tcp", "Transmission Control Protocol", "TCP header and options (RFC 9293, RFC 7323)");
         _srcport = setup.Field("tcp.srcport", "Source Port", FieldType.UInt16, "Source port");
         _dstport = setup.Field("tcp.dstport", "Destination Port", FieldType.UInt16, "Destination port");
-        _port = setup.Field("tcp.port", "Source or Destination Port", FieldType.UInt16, "Source or destination port (matches either)");
+        setup.EitherField("tcp.port", "Source or Destination Port", FieldType.UInt16, "Source or destination port (matches either)", _srcport, _dstport);
         _seqRaw = setup.Field("tcp.seq_raw", "Sequence Number (raw)", FieldType.UInt32, "Sequence number as sent");
         _ackRaw = setup.Field("tcp.ack_raw", "Acknowledgment number (raw)", FieldType.UInt32, "Acknowledgment number as sent");
         _hdrLen = setup.Field("tcp.hdr_len", "Header Length", FieldType.UInt8, "Header length in bytes (data offset × 4)");
         _flags = setup.Field("tcp.flags", "Flags", FieldType.UInt16, "The 12 flag bits", FieldBase.Hex);
-        _ae = setup.Field("tcp.flags.ae", "Accurate ECN", FieldType.Boolean, "AE (formerly NS) flag");
-        _cwr = setup.Field("tcp.flags.cwr", "Congestion Window Reduced", FieldType.Boolean, "CWR flag");
-        _ece = setup.Field("tcp.flags.ece", "ECN-Echo", FieldType.Boolean, "ECE flag");
-        _urg = setup.Field("tcp.flags.urg", "Urgent", FieldType.Boolean, "URG flag");
-        _ack = setup.Field("tcp.flags.ack", "Acknowledgment", FieldType.Boolean, "ACK flag");
-        _psh = setup.Field("tcp.flags.push", "Push", FieldType.Boolean, "PSH flag");
-        _rst = setup.Field("tcp.flags.reset", "Reset", FieldType.Boolean, "RST flag");
-        _syn = setup.Field("tcp.flags.syn", "Syn", FieldType.Boolean, "SYN flag");
-        _fin = setup.Field("tcp.flags.fin", "Fin", FieldType.Boolean, "FIN flag");
+        setup.BitmaskField("tcp.flags.ae", "Accurate ECN", FieldType.Boolean, "AE (formerly NS) flag", _flags, Ae);
+        setup.BitmaskField("tcp.flags.cwr", "Congestion Window Reduced", FieldType.Boolean, "CWR flag", _flags, Cwr);
+        setup.BitmaskField("tcp.flags.ece", "ECN-Echo", FieldType.Boolean, "ECE flag", _flags, Ece);
+        setup.BitmaskField("tcp.flags.urg", "Urgent", FieldType.Boolean, "URG flag", _flags, Urg);
+        setup.BitmaskField("tcp.flags.ack", "Acknowledgment", FieldType.Boolean, "ACK flag", _flags, AckBit);
+        setup.BitmaskField("tcp.flags.push", "Push", FieldType.Boolean, "PSH flag", _flags, Psh);
+        setup.BitmaskField("tcp.flags.reset", "Reset", FieldType.Boolean, "RST flag", _flags, Rst);
+        setup.BitmaskField("tcp.flags.syn", "Syn", FieldType.Boolean, "SYN flag", _flags, Syn);
+        setup.BitmaskField("tcp.flags.fin", "Fin", FieldType.Boolean, "FIN flag", _flags, Fin);
         _window = setup.Field("tcp.window_size_value", "Window", FieldType.UInt16, "Window field as sent (before scaling)");
         _checksum = setup.Field("tcp.checksum", "Checksum", FieldType.UInt16, "Checksum as sent", FieldBase.Hex);
         _checksumStatus = setup.Field("tcp.checksum.status", "Checksum Status", FieldType.UInt8,
@@ -80,56 +84,41 @@ public sealed class Tcp : IDissector
     public DissectResult Dissect(PacketContext context, ReadOnlySpan<byte> data)
     {
         if (data.Length < MinHeaderLength)
-        {
-            // Ports and sequence number come first: keep what a short snaplen left (tshark does the same).
-            if (data.Length >= 4)
-            {
-                AddPorts(context, data);
-                if (data.Length >= 8)
-                    context.Add(_seqRaw, SequenceOffset, 4, BinaryPrimitives.ReadUInt32BigEndian(data[SequenceOffset..]));
-            }
+            return Truncated(context, data);
 
-            context.Report(_truncated, 0, $"{data.Length} bytes, a TCP header needs {MinHeaderLength}");
-            return DissectResult.Done(data.Length);
-        }
-
-        ushort src = AddPorts(context, data, out ushort dst);
+        ushort src = BinaryPrimitives.ReadUInt16BigEndian(data[SourcePortOffset..]);
+        ushort dst = BinaryPrimitives.ReadUInt16BigEndian(data[DestinationPortOffset..]);
         uint seq = BinaryPrimitives.ReadUInt32BigEndian(data[SequenceOffset..]);
         uint ackNumber = BinaryPrimitives.ReadUInt32BigEndian(data[AckOffset..]);
-        context.Add(_seqRaw, SequenceOffset, 4, seq);
-        context.Add(_ackRaw, AckOffset, 4, ackNumber);
         int headerLength = (data[DataOffsetOffset] >> 4) * 4;
-        context.Add(_hdrLen, DataOffsetOffset, 1, (ulong)headerLength);
         ushort flags = (ushort)(BinaryPrimitives.ReadUInt16BigEndian(data[FlagsOffset..]) & FlagsMask);
-        context.Add(_flags, FlagsOffset, 2, flags);
-        context.Add(_ae, FlagsOffset, 2, Bit(flags, Ae));
-        context.Add(_cwr, FlagsOffset, 2, Bit(flags, Cwr));
-        context.Add(_ece, FlagsOffset, 2, Bit(flags, Ece));
-        context.Add(_urg, FlagsOffset, 2, Bit(flags, Urg));
-        context.Add(_ack, FlagsOffset, 2, Bit(flags, AckBit));
-        context.Add(_psh, FlagsOffset, 2, Bit(flags, Psh));
-        context.Add(_rst, FlagsOffset, 2, Bit(flags, Rst));
-        context.Add(_syn, FlagsOffset, 2, Bit(flags, Syn));
-        context.Add(_fin, FlagsOffset, 2, Bit(flags, Fin));
         ushort window = BinaryPrimitives.ReadUInt16BigEndian(data[WindowOffset..]);
-        context.Add(_window, WindowOffset, 2, window);
-        context.Add(_checksum, ChecksumOffset, 2, BinaryPrimitives.ReadUInt16BigEndian(data[ChecksumOffset..]));
-        context.Add(_urgent, UrgentOffset, 2, BinaryPrimitives.ReadUInt16BigEndian(data[UrgentOffset..]));
+        var fields = context.BeginFields(ExpectedFields);
+        fields.Add(_srcport, SourcePortOffset, 2, src);
+        fields.Add(_dstport, DestinationPortOffset, 2, dst); // tcp.port (source, destination) is derived from these two
+        fields.Add(_seqRaw, SequenceOffset, 4, seq);
+        fields.Add(_ackRaw, AckOffset, 4, ackNumber);
+        fields.Add(_hdrLen, DataOffsetOffset, 1, (ulong)headerLength);
+        fields.Add(_flags, FlagsOffset, 2, flags); // the nine tcp.flags.* bits are derived from it
+        fields.Add(_window, WindowOffset, 2, window);
+        fields.Add(_checksum, ChecksumOffset, 2, BinaryPrimitives.ReadUInt16BigEndian(data[ChecksumOffset..]));
+        fields.Add(_urgent, UrgentOffset, 2, BinaryPrimitives.ReadUInt16BigEndian(data[UrgentOffset..]));
 
         int segmentLength = context.DeclaredLength >= 0 ? context.DeclaredLength : data.Length;
         if (headerLength < MinHeaderLength || headerLength > segmentLength)
         {
-            context.Report(_badHeaderLength, DataOffsetOffset, $"header length {headerLength}, segment {segmentLength} bytes");
-            return DissectResult.Done(MinHeaderLength);
+            fields.End();
+            return BadHeaderLength(context, headerLength, segmentLength);
         }
 
         int payloadLength = segmentLength - headerLength;
-        context.Add(_len, 0, 0, (ulong)payloadLength);
+        fields.Add(_len, 0, 0, (ulong)payloadLength);
         ulong status = InternetChecksum.StatusUnverified;
         if (_checkChecksum && context.PseudoHeaderSum is uint pseudo && !context.IsPartial && data.Length >= segmentLength)
             status = InternetChecksum.Compute(data[..segmentLength], pseudo + (uint)segmentLength) == 0 ? InternetChecksum.StatusGood : InternetChecksum.StatusBad;
-        context.Add(_checksumStatus, ChecksumOffset, 2, status);
-        ParseOptions(context, data[MinHeaderLength..Math.Min(headerLength, data.Length)]);
+        fields.Add(_checksumStatus, ChecksumOffset, 2, status);
+        ParseOptions(context, ref fields, data[MinHeaderLength..Math.Min(headerLength, data.Length)]);
+        fields.End();
 
         if (context.WantsDetail)
             Describe(context, src, dst, flags, seq, ackNumber, window, payloadLength);
@@ -140,20 +129,38 @@ public sealed class Tcp : IDissector
         return DissectResult.NextEither(headerLength, _tcpPort, low, high, payloadLength);
     }
 
-    private ushort AddPorts(PacketContext context, ReadOnlySpan<byte> data) => AddPorts(context, data, out _);
+    // The rare cases, out of line: the frame path's stack frame then holds no interpolated-string handler, which
+    // would be zeroed on every call whether used or not.
 
-    private ushort AddPorts(PacketContext context, ReadOnlySpan<byte> data, out ushort dst)
+    /// <summary>Fewer bytes than a header. Ports and sequence number come first: keep what a short snaplen left (tshark does the same).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private DissectResult Truncated(PacketContext context, ReadOnlySpan<byte> data)
     {
-        ushort src = BinaryPrimitives.ReadUInt16BigEndian(data[SourcePortOffset..]);
-        dst = BinaryPrimitives.ReadUInt16BigEndian(data[DestinationPortOffset..]);
-        context.Add(_srcport, SourcePortOffset, 2, src);
-        context.Add(_dstport, DestinationPortOffset, 2, dst);
-        context.Add(_port, SourcePortOffset, 2, src);
-        context.Add(_port, DestinationPortOffset, 2, dst);
-        return src;
+        if (data.Length >= 4)
+        {
+            context.Add(_srcport, SourcePortOffset, 2, BinaryPrimitives.ReadUInt16BigEndian(data[SourcePortOffset..]));
+            context.Add(_dstport, DestinationPortOffset, 2, BinaryPrimitives.ReadUInt16BigEndian(data[DestinationPortOffset..]));
+            if (data.Length >= 8)
+                context.Add(_seqRaw, SequenceOffset, 4, BinaryPrimitives.ReadUInt32BigEndian(data[SequenceOffset..]));
+        }
+
+        context.Report(_truncated, 0, $"{data.Length} bytes, a TCP header needs {MinHeaderLength}");
+        return DissectResult.Done(data.Length);
     }
 
-    private void ParseOptions(PacketContext context, ReadOnlySpan<byte> options)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private DissectResult BadHeaderLength(PacketContext context, int headerLength, int segmentLength)
+    {
+        context.Report(_badHeaderLength, DataOffsetOffset, $"header length {headerLength}, segment {segmentLength} bytes");
+        return DissectResult.Done(MinHeaderLength);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReportBadOption(PacketContext context, int at, byte kind) => context.Report(_badOption, at, $"option kind {kind} has a bad length");
+
+    // Inlined so that the field writer stays in registers (passed by reference to a call, it would live in memory).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ParseOptions(PacketContext context, ref FieldWriter fields, ReadOnlySpan<byte> options)
     {
         int i = 0;
         while (i < options.Length)
@@ -169,7 +176,7 @@ public sealed class Tcp : IDissector
 
             if (i + 1 >= options.Length || options[i + 1] < 2 || i + options[i + 1] > options.Length)
             {
-                context.Report(_badOption, MinHeaderLength + i, $"option kind {kind} has a bad length");
+                ReportBadOption(context, MinHeaderLength + i, kind);
                 return;
             }
 
@@ -179,25 +186,25 @@ public sealed class Tcp : IDissector
             switch (kind)
             {
                 case OptMss when value.Length == 2:
-                    context.Add(_mss, at + 2, 2, BinaryPrimitives.ReadUInt16BigEndian(value));
+                    fields.Add(_mss, at + 2, 2, BinaryPrimitives.ReadUInt16BigEndian(value));
                     break;
                 case OptWindowScale when value.Length == 1:
-                    context.Add(_wscale, at + 2, 1, value[0]);
+                    fields.Add(_wscale, at + 2, 1, value[0]);
                     break;
                 case OptSackPermitted:
-                    context.Add(_sackPerm, at, length);
+                    fields.Add(_sackPerm, at, length);
                     break;
                 case OptSack:
                     for (int b = 0; b + 8 <= value.Length; b += 8)
                     {
-                        context.Add(_sackLe, at + 2 + b, 4, BinaryPrimitives.ReadUInt32BigEndian(value[b..]));
-                        context.Add(_sackRe, at + 6 + b, 4, BinaryPrimitives.ReadUInt32BigEndian(value[(b + 4)..]));
+                        fields.Add(_sackLe, at + 2 + b, 4, BinaryPrimitives.ReadUInt32BigEndian(value[b..]));
+                        fields.Add(_sackRe, at + 6 + b, 4, BinaryPrimitives.ReadUInt32BigEndian(value[(b + 4)..]));
                     }
 
                     break;
                 case OptTimestamp when value.Length == 8:
-                    context.Add(_tsval, at + 2, 4, BinaryPrimitives.ReadUInt32BigEndian(value));
-                    context.Add(_tsecr, at + 6, 4, BinaryPrimitives.ReadUInt32BigEndian(value[4..]));
+                    fields.Add(_tsval, at + 2, 4, BinaryPrimitives.ReadUInt32BigEndian(value));
+                    fields.Add(_tsecr, at + 6, 4, BinaryPrimitives.ReadUInt32BigEndian(value[4..]));
                     break;
             }
 
@@ -205,9 +212,8 @@ public sealed class Tcp : IDissector
         }
     }
 
-    private static ulong Bit(ushort flags, ushort bit) => (flags & bit) != 0 ? 1UL : 0;
-
     /// <summary>tshark's Info column for TCP: "443 → 51234 [SYN, ACK] Seq=… Ack=… Win=… Len=…" (raw sequence numbers).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Describe(PacketContext context, ushort src, ushort dst, ushort flags, uint seq, uint ack, ushort window, int length)
     {
         var b = context.Info;

@@ -13,7 +13,7 @@ public sealed class Udp : IDissector
     private const int LengthOffset = 4;
     private const int ChecksumOffset = 6;
 
-    private FieldHandle _srcport, _dstport, _port, _length, _checksum, _checksumStatus;
+    private FieldHandle _srcport, _dstport, _length, _checksum, _checksumStatus;
     private AnomalyHandle _truncated, _badLength;
     private bool _checkChecksum;
     private TableHandle _udpPort;
@@ -23,7 +23,7 @@ public sealed class Udp : IDissector
         setup.Protocol("udp", "User Datagram Protocol", "UDP header (RFC 768)");
         _srcport = setup.Field("udp.srcport", "Source Port", FieldType.UInt16, "Source port");
         _dstport = setup.Field("udp.dstport", "Destination Port", FieldType.UInt16, "Destination port");
-        _port = setup.Field("udp.port", "Source or Destination Port", FieldType.UInt16, "Source or destination port (matches either)");
+        setup.EitherField("udp.port", "Source or Destination Port", FieldType.UInt16, "Source or destination port (matches either)", _srcport, _dstport);
         _length = setup.Field("udp.length", "Length", FieldType.UInt16, "Length of header and payload");
         _checksum = setup.Field("udp.checksum", "Checksum", FieldType.UInt16, "Checksum as sent (0: none)", FieldBase.Hex);
         _checksumStatus = setup.Field("udp.checksum.status", "Checksum Status", FieldType.UInt8,
@@ -49,9 +49,7 @@ public sealed class Udp : IDissector
         ushort dst = BinaryPrimitives.ReadUInt16BigEndian(data[DestinationPortOffset..]);
         ushort length = BinaryPrimitives.ReadUInt16BigEndian(data[LengthOffset..]);
         context.Add(_srcport, SourcePortOffset, 2, src);
-        context.Add(_dstport, DestinationPortOffset, 2, dst);
-        context.Add(_port, SourcePortOffset, 2, src);
-        context.Add(_port, DestinationPortOffset, 2, dst);
+        context.Add(_dstport, DestinationPortOffset, 2, dst); // udp.port (source, destination) is derived from these two
         context.Add(_length, LengthOffset, 2, length);
         context.Add(_checksum, ChecksumOffset, 2, BinaryPrimitives.ReadUInt16BigEndian(data[ChecksumOffset..]));
 

@@ -8,7 +8,8 @@ namespace PcapForge.Capture;
 
 /// <summary>
 /// Reads a pcap or pcapng file, plain or gzip/zstd-compressed, frame by frame. Uncompressed files are
-/// memory-mapped in windows and frames are slices of the mapping: no copy and no allocation per frame.
+/// memory-mapped (<see cref="Sources.MappedFileSource"/>) and frames are slices of the mapping: no copy and no
+/// allocation per frame.
 /// Forward-only; a frame's bytes are valid until the next <see cref="TryReadNext"/>.
 /// </summary>
 public sealed class CaptureReader : IDisposable
@@ -104,7 +105,7 @@ public sealed class CaptureReader : IDisposable
             }
             else
             {
-                source = new MappedFileSource(file, options.WindowSize);
+                source = new MappedFileSource(file, options.WindowSize, options.WholeFileMapping);
             }
 
             var reader = Detect(path, fileSize, compression, source, state);

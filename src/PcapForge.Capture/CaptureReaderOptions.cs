@@ -15,6 +15,15 @@ public sealed record CaptureReaderOptions
     /// <summary>Where anomalies go as they are found. Null: they are only counted.</summary>
     public IAnomalySink? Anomalies { get; init; }
 
-    /// <summary>Size of the memory-mapped window over an uncompressed file.</summary>
+    /// <summary>
+    /// Bound on the bytes of an uncompressed file kept mapped and resident: the size of each mapped window, or, where
+    /// the whole file is mapped at once (64-bit Linux), about how far behind the cursor pages are kept.
+    /// </summary>
     public long WindowSize { get; init; } = DefaultWindowSize;
+
+    /// <summary>
+    /// Map the whole file once and drop pages behind the cursor, where the platform allows it (64-bit Linux); false
+    /// maps windows everywhere. For tests of the windowed path.
+    /// </summary>
+    internal bool WholeFileMapping { get; init; } = true;
 }

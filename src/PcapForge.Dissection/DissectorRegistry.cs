@@ -4,6 +4,9 @@ using PcapForge.Abstractions.Records;
 
 namespace PcapForge.Dissection;
 
+/// <summary><see cref="IDissector.Dissect"/> of one dissector, bound to it.</summary>
+internal delegate DissectResult DissectFunction(PacketContext context, ReadOnlySpan<byte> data);
+
 /// <summary>
 /// Every protocol, field, anomaly and table the loaded dissectors declared, and the tables compiled for the frame
 /// path. Built once at start-up: each dissector declares itself through its own setup, and is kept only if its
@@ -25,18 +28,52 @@ public sealed class DissectorRegistry
     private readonly List<string> _tableNames = new();
     private readonly Dictionary<string, TableDescriptor> _tableDeclarations = new(StringComparer.Ordinal);
     private readonly List<RecordTableDescriptor> _recordTables = new();
+    private readonly FieldDerivations _derivations = new();
     private Dictionary<long, int[]>[] _tables = [];
 
     // Tables of at most 16-bit keys (ethertype, ports, ip.proto, linktype) are also arrays indexed by key: one
     // bounds check instead of a hash lookup per layer on the frame path.
-    private int[]?[]?[] _dense = [];
+    private DenseTable?[] _dense = [];
     private int[][] _heuristics = [];
+    private DissectFunction[] _dissectFunctions = [];
+    private TableHandle _root;
+
+    /// <summary>
+    /// A table's candidates indexed by key, behind a bitmap of the keys that have any. A 16-bit table's array of
+    /// references is 512 KiB: looking up a port nobody attached to (most TCP and UDP ports) would miss the cache on
+    /// every frame, while its bitmap is 8 KiB and stays cached. A table nobody attached to has an empty bitmap, so
+    /// a lookup in it touches nothing but the bitmap's length (<c>tcp.port</c> with the built-in dissectors).
+    /// </summary>
+    private sealed class DenseTable
+    {
+        public readonly int[]?[] Candidates;
+        public readonly ulong[] Present;
+
+        public DenseTable(int keyBits, Dictionary<long, int[]> entries)
+        {
+            Candidates = new int[]?[1 << keyBits];
+            Present = entries.Count == 0 ? [] : new ulong[Math.Max(1, (1 << keyBits) / 64)];
+            foreach (var (key, list) in entries)
+            {
+                if ((ulong)key >= (ulong)Candidates.Length)
+                    continue;
+                Candidates[key] = list;
+                Present[key >> 6] |= 1UL << (int)key;
+            }
+        }
+    }
 
     /// <summary>Fields of the frame itself (Wireshark's <c>frame.*</c>), declared by the host, recorded on request.</summary>
     public FieldHandle FrameNumber { get; }
     public FieldHandle FrameLength { get; }
     public FieldHandle FrameCapturedLength { get; }
     public FieldHandle FrameInterface { get; }
+
+    /// <summary>
+    /// Fields the dissectors declared as derived from recorded ones (bitmask and either fields), for the engine to
+    /// hand to each <see cref="PacketContext"/>; null when there are none.
+    /// </summary>
+    public FieldDerivations? Derivations => _derivations.HasRules ? _derivations : null;
 
     private DissectorRegistry()
     {
@@ -77,28 +114,40 @@ public sealed class DissectorRegistry
     /// <summary>The DLL each protocol came from, indexed like <see cref="Protocols"/>.</summary>
     public IReadOnlyList<string> Sources => _sources;
 
-    internal IDissector Dissector(int protocol) => _dissectors[protocol]!;
-
     /// <summary>
     /// The stream dissectors (HTTP, SSH…): each with its protocol index, the TCP ports it attached to, and whether it
     /// offered itself to the <c>tcp</c> heuristic list (then every TCP flow is offered to it).
     /// </summary>
     public IReadOnlyList<StreamDissectorEntry> StreamDissectors => _streams;
 
-    internal TableHandle Root => new(_tableIds[LinkTypeTable]);
+    /// <summary>
+    /// Each dissector's <see cref="IDissector.Dissect"/>, indexed like <see cref="Protocols"/>, bound once. The frame
+    /// path calls through these: an interface call from the engine's one call site, which sees every dissector,
+    /// would look the dissector's type up in a stub's cache on every layer.
+    /// </summary>
+    internal DissectFunction[] DissectFunctions => _dissectFunctions;
+
+    private static readonly DissectFunction NotPerPacket = static (_, _) => DissectResult.NotMine;
+
+    internal TableHandle Root => _root;
 
     /// <summary>Candidates for a key of a table, highest priority first; empty when none.</summary>
-    internal int[] Lookup(TableHandle table, long key)
+    internal ReadOnlySpan<int> Lookup(TableHandle table, long key)
     {
-        if ((uint)table.Id >= (uint)_tables.Length)
-            return [];
+        if ((uint)table.Id >= (uint)_dense.Length)
+            return default;
         if (_dense[table.Id] is { } dense)
-            return (ulong)key < (ulong)dense.Length ? dense[key] ?? [] : [];
-        return _tables[table.Id].TryGetValue(key, out var list) ? list : [];
+        {
+            ulong[] present = dense.Present;
+            ulong index = (ulong)key >> 6;
+            return index < (ulong)present.Length && (present[index] & (1UL << (int)key)) != 0 ? dense.Candidates[key] : default;
+        }
+
+        return _tables[table.Id].TryGetValue(key, out var list) ? list : default;
     }
 
     /// <summary>Heuristic dissectors offered to a parent protocol's payloads.</summary>
-    internal int[] HeuristicsOf(int protocol) => (uint)protocol < (uint)_heuristics.Length ? _heuristics[protocol] : [];
+    internal ReadOnlySpan<int> HeuristicsOf(int protocol) => (uint)protocol < (uint)_heuristics.Length ? _heuristics[protocol] : default;
 
     public int ProtocolIndex(string id) => _protocols.FindIndex(p => p.Id == id);
 
@@ -177,21 +226,18 @@ public sealed class DissectorRegistry
                 .ToDictionary(g => g.Key, g => g.OrderByDescending(a => a.Priority).Select(a => a.Protocol).ToArray());
         }
 
-        _dense = new int[]?[]?[_tables.Length];
+        _dense = new DenseTable?[_tables.Length];
         for (int t = 0; t < _tables.Length; t++)
         {
             if (_tableDeclarations.TryGetValue(_tableNames[t], out var decl) && decl.KeyBits <= 16)
             {
-                var dense = new int[]?[1 << decl.KeyBits];
-                foreach (var (key, list) in _tables[t])
-                {
-                    if ((ulong)key < (ulong)dense.Length)
-                        dense[key] = list;
-                }
-
-                _dense[t] = dense;
+                _dense[t] = new DenseTable(Math.Max(0, decl.KeyBits), _tables[t]);
             }
         }
+
+        // Stream dissectors have no per-packet entry point; their slot is never reached from a table.
+        _dissectFunctions = _dissectors.Select(d => d is null ? NotPerPacket : new DissectFunction(d.Dissect)).ToArray();
+        _root = new TableHandle(_tableIds[LinkTypeTable]);
 
         _heuristics = new int[_protocols.Count][];
         for (int p = 0; p < _protocols.Count; p++)
@@ -212,6 +258,7 @@ public sealed class DissectorRegistry
         private readonly List<string> _heuristics = new();
         private readonly List<PreferenceDescriptor> _preferences = new();
         private readonly List<RecordTableDescriptor> _records = new();
+        private readonly List<(int Field, int First, int Second, ulong? Mask)> _derived = new();
         private ProtocolDescriptor? _protocol;
 
         public Setup(DissectorRegistry registry) => _registry = registry;
@@ -222,6 +269,22 @@ public sealed class DissectorRegistry
         {
             _fields.Add(new FieldDescriptor(filterName, displayName, type, description, fieldBase) { Protocol = _protocol?.Id ?? "" });
             return new FieldHandle(_registry._fields.Count + _fields.Count - 1);
+        }
+
+        public FieldHandle BitmaskField(string filterName, string displayName, FieldType type, string description, FieldHandle parent, ulong mask,
+            FieldBase fieldBase = FieldBase.Decimal)
+        {
+            var field = Field(filterName, displayName, type, description, fieldBase);
+            _derived.Add((field.Id, parent.Id, parent.Id, mask));
+            return field;
+        }
+
+        public FieldHandle EitherField(string filterName, string displayName, FieldType type, string description, FieldHandle first, FieldHandle second,
+            FieldBase fieldBase = FieldBase.Decimal)
+        {
+            var field = Field(filterName, displayName, type, description, fieldBase);
+            _derived.Add((field.Id, first.Id, second.Id, null));
+            return field;
         }
 
         public AnomalyHandle Anomaly(string name, string description)
@@ -312,6 +375,23 @@ public sealed class DissectorRegistry
                       ?? _fields.Select(f => f.FilterName).FirstOrDefault(n => _registry._fields.Any(f => f.FilterName == n));
             if (dup is not null)
                 return $"dissector '{exportId}' declares field '{dup}', which is already declared";
+            // A derived field is computed from fields of the same dissector declared before it, and is itself
+            // never recorded, so it cannot be the source of another.
+            foreach (var (field, first, second, mask) in _derived)
+            {
+                string name = _fields[field - _registry._fields.Count].FilterName;
+                foreach (int source in new[] { first, second })
+                {
+                    if (source < _registry._fields.Count || source >= field || _derived.Any(d => d.Field == source))
+                        return $"dissector '{exportId}': derived field '{name}' must come from a recorded field it declared before";
+                }
+
+                if (mask == 0)
+                    return $"dissector '{exportId}': bitmask field '{name}' has an empty mask";
+                if (mask is null && first == second)
+                    return $"dissector '{exportId}': either field '{name}' needs two different sides";
+            }
+
             var dupTable = _tables.Select(t => t.Name).FirstOrDefault(n => _registry._tableDeclarations.ContainsKey(n));
             if (dupTable is not null)
                 return $"dissector '{exportId}' declares table '{dupTable}', which is already declared";
@@ -352,6 +432,13 @@ public sealed class DissectorRegistry
             _registry._priorities.Add(d.Priority);
             _registry._fields.AddRange(_fields);
             _registry._anomalies.AddRange(_anomalies);
+            foreach (var (field, first, second, mask) in _derived)
+            {
+                if (mask is ulong bits)
+                    _registry._derivations.AddBitmask(field, first, bits);
+                else
+                    _registry._derivations.AddEither(field, first, second);
+            }
             foreach (var t in _tables)
                 _registry._tableDeclarations[t.Name] = t;
             foreach (var (table, key) in _attach)

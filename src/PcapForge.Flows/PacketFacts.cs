@@ -212,7 +212,8 @@ public sealed class PacketFacts
         HasEthernet = false;
         EthSource = EthDestination = 0;
         Vlan = InnerVlan = -1;
-        var fields = context.Fields;
+        // Recorded values only: the derived ones (flag bits, either-side fields) would be computed for nothing.
+        var fields = context.RecordedFields;
         var roles = _roles;
         for (int i = 0; i < fields.Length; i++)
         {

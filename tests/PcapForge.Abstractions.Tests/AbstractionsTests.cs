@@ -149,6 +149,154 @@ public class PacketContextTests
     }
 }
 
+public class FieldDerivationsTests
+{
+    // Field ids of a made-up protocol: 0 flags (recorded), 1 and 2 its bits, 3 src, 4 dst (recorded), 5 either side.
+    private static FieldDerivations Derivations()
+    {
+        var d = new FieldDerivations();
+        d.AddBitmask(1, parent: 0, mask: 0x10);
+        d.AddBitmask(2, parent: 0, mask: 0x03);
+        d.AddEither(5, first: 3, second: 4);
+        return d;
+    }
+
+    private static PacketContext Context()
+    {
+        var c = new PacketContext { Derivations = Derivations() };
+        c.BeginFrame(default, wantsDetail: false);
+        return c;
+    }
+
+    [Fact]
+    public void BitmaskFieldsFollowTheirParentWithItsBytesAndTheirBits()
+    {
+        var c = Context();
+        c.BeginLayer(protocol: 0, offset: 14);
+        c.Add(new FieldHandle(0), 2, 1, 0x13);
+        c.Add(new FieldHandle(7), 3, 1, 9);
+
+        Assert.Equal(2, c.RecordedFields.Length);
+        Assert.Equal(
+            [new FieldValue(0, 0, 16, 1, 0x13), new FieldValue(1, 0, 16, 1, 1), new FieldValue(2, 0, 16, 1, 3), new FieldValue(7, 0, 17, 1, 9)],
+            c.Fields.ToArray());
+    }
+
+    [Fact]
+    public void EitherFieldsFollowTheLaterSideInEitherOrderOfRecording()
+    {
+        var c = Context();
+        c.BeginLayer(0, 0);
+        c.Add(new FieldHandle(4), 0, 6, 40); // destination first, as Ethernet records them
+        c.Add(new FieldHandle(3), 6, 6, 30);
+        c.BeginLayer(1, 14);
+        c.Add(new FieldHandle(3), 12, 4, 31); // source first, as IPv4 records them
+        c.Add(new FieldHandle(4), 16, 4, 41);
+
+        Assert.Equal(
+            [
+                new FieldValue(4, 0, 0, 6, 40), new FieldValue(3, 0, 6, 6, 30), new FieldValue(5, 0, 6, 6, 30), new FieldValue(5, 0, 0, 6, 40),
+                new FieldValue(3, 1, 26, 4, 31), new FieldValue(4, 1, 30, 4, 41), new FieldValue(5, 1, 26, 4, 31), new FieldValue(5, 1, 30, 4, 41),
+            ],
+            c.Fields.ToArray());
+        Assert.True(c.TryGet(new FieldHandle(5), out var last));
+        Assert.Equal(41UL, last.Value);
+    }
+
+    [Fact]
+    public void AnEitherFieldNeedsBothSidesInTheSameLayer()
+    {
+        var c = Context();
+        c.BeginLayer(0, 0);
+        c.Add(new FieldHandle(3), 0, 4, 30);
+        c.BeginLayer(1, 4);
+        c.Add(new FieldHandle(4), 0, 4, 40);
+
+        Assert.DoesNotContain(c.Fields.ToArray(), f => f.Field == 5);
+        Assert.False(c.TryGet(new FieldHandle(5), out _));
+    }
+
+    [Fact]
+    public void TheExpansionFollowsLaterAddsAndAbandonedLayers()
+    {
+        var c = Context();
+        c.BeginLayer(0, 0);
+        c.Add(new FieldHandle(0), 0, 1, 0x10);
+        Assert.Equal(3, c.Fields.Length);
+        int before = c.FieldCount;
+        c.BeginLayer(1, 1);
+        c.Add(new FieldHandle(0), 0, 1, 0x00);
+        Assert.Equal(6, c.Fields.Length);
+        c.AbandonLayer(before);
+        Assert.Equal(3, c.Fields.Length);
+        Assert.True(c.TryGet(new FieldHandle(1), out var bit));
+        Assert.Equal(1UL, bit.Value);
+
+        c.BeginFrame(default, false);
+        Assert.Equal(0, c.Fields.Length);
+    }
+
+    [Fact]
+    public void WithoutDerivationsFieldsAreTheRecordedOnes()
+    {
+        var c = new PacketContext { Derivations = new FieldDerivations() };
+        Assert.Null(c.Derivations);
+        c.BeginFrame(default, false);
+        c.BeginLayer(0, 0);
+        c.Add(new FieldHandle(0), 0, 1, 0x10);
+        Assert.Equal(c.RecordedFields.ToArray(), c.Fields.ToArray());
+    }
+}
+
+public class FieldWriterTests
+{
+    [Fact]
+    public void WritesWhatAddWouldAndGrowsPastItsFirstRoom()
+    {
+        var viaAdd = new PacketContext();
+        var viaWriter = new PacketContext();
+        foreach (var c in new[] { viaAdd, viaWriter })
+        {
+            c.BeginFrame(default, false);
+            c.BeginLayer(0, 0);
+            c.Add(new FieldHandle(9), 0, 1, 1);
+            c.SwitchToReassembled(new byte[400]);
+            c.BeginLayer(1, 20);
+        }
+
+        var w = viaWriter.BeginFields(expected: 2);
+        for (int i = 0; i < 300; i++)
+        {
+            w.Add(new FieldHandle(i % 5), i, 2, (ulong)i);
+            viaAdd.Add(new FieldHandle(i % 5), i, 2, (ulong)i);
+        }
+
+        Assert.Equal(300, w.Count);
+        Assert.Equal(1, viaWriter.FieldCount); // nothing is seen before End
+        w.End();
+
+        Assert.Equal(viaAdd.Fields.ToArray(), viaWriter.Fields.ToArray());
+        Assert.Equal(FieldSource.Reassembled, viaWriter.Fields[^1].Source);
+        Assert.Equal(319, viaWriter.Fields[^1].Offset);
+    }
+
+    [Fact]
+    public void RecordingThroughTheContextWhileAWriterIsOpenIsRefused()
+    {
+        var c = new PacketContext();
+        c.BeginFrame(default, false);
+        c.BeginLayer(0, 0);
+
+        Assert.Throws<InvalidOperationException>(() =>
+        {
+            var w = c.BeginFields();
+            w.Add(new FieldHandle(1), 0, 1);
+            c.Add(new FieldHandle(2), 0, 1);
+            w.End();
+        });
+    }
+}
+
 public class InternetChecksumEquivalenceTests
 {
     /// <summary>The straightforward RFC 1071 loop: 16-bit big-endian words, carries folded at the end.</summary>

@@ -1,4 +1,5 @@
 using PcapForge.Abstractions;
+using PcapForge.Abstractions.Dissection;
 using PcapForge.Dissectors.Core;
 
 namespace PcapForge.Dissection.Tests;
@@ -68,6 +69,47 @@ public class CoreDissectorTests
         Assert.Equal("1", d.One("tcp.options.timestamp.tsval"));
         Assert.Equal("0", d.One("tcp.len"));
         Assert.Equal("51234 → 80 [SYN] Seq=100 Win=64240 Len=0", d.Info);
+    }
+
+    [Fact]
+    public void DerivedFieldsAreListedWhereTheDissectorsUsedToRecordThem()
+    {
+        // Bit fields (tcp.flags.*, ip.flags.*, ip.dsfield.*) and either-side fields (eth.addr, ip.addr, tcp.port) are
+        // computed from recorded values when the list is read; readers see the order and bytes they always saw.
+        var engine = new DissectionEngine(Core().Registry);
+        var context = new PacketContext();
+        var frame = EthHeader.Concat(Ipv4Checksummed(TcpSyn)).ToArray();
+        engine.Dissect(new Frame(new FrameInfo { Number = 1, LinkType = LinkTypes.Ethernet, CapturedLength = frame.Length, OriginalLength = frame.Length }, frame), context);
+        var fields = engine.Registry.Fields;
+        string Name(FieldValue v) => fields[v.Field].FilterName;
+
+        Assert.Equal(
+            [
+                "eth.dst", "eth.src", "eth.addr", "eth.addr", "eth.type",
+                "ip.version", "ip.hdr_len", "ip.dsfield", "ip.dsfield.dscp", "ip.dsfield.ecn", "ip.len", "ip.id", "ip.flags", "ip.flags.rb",
+                "ip.flags.df", "ip.flags.mf", "ip.frag_offset", "ip.ttl", "ip.proto", "ip.checksum", "ip.checksum.status", "ip.src", "ip.dst",
+                "ip.addr", "ip.addr",
+                "tcp.srcport", "tcp.dstport", "tcp.port", "tcp.port", "tcp.seq_raw", "tcp.ack_raw", "tcp.hdr_len", "tcp.flags", "tcp.flags.ae",
+                "tcp.flags.cwr", "tcp.flags.ece", "tcp.flags.urg", "tcp.flags.ack", "tcp.flags.push", "tcp.flags.reset", "tcp.flags.syn",
+                "tcp.flags.fin", "tcp.window_size_value", "tcp.checksum", "tcp.urgent_pointer", "tcp.len", "tcp.checksum.status",
+                "tcp.options.mss_val", "tcp.options.sack_perm", "tcp.options.timestamp.tsval", "tcp.options.timestamp.tsecr",
+                "tcp.options.wscale.shift",
+            ],
+            context.Fields.ToArray().Select(Name));
+        Assert.Equal(context.Fields.Length - 20, context.RecordedFields.Length);
+        Assert.DoesNotContain(context.RecordedFields.ToArray(), v => Name(v) is "eth.addr" or "ip.addr" or "tcp.port" || Name(v).StartsWith("tcp.flags.", StringComparison.Ordinal));
+
+        var all = context.Fields.ToArray();
+        FieldValue One(string name) => Assert.Single(all, v => Name(v) == name);
+        FieldValue[] Each(string name) => all.Where(v => Name(v) == name).ToArray();
+        Assert.Equal([One("eth.src") with { Field = 0 }, One("eth.dst") with { Field = 0 }], Each("eth.addr").Select(v => v with { Field = 0 }));
+        Assert.Equal([One("ip.src") with { Field = 0 }, One("ip.dst") with { Field = 0 }], Each("ip.addr").Select(v => v with { Field = 0 }));
+        Assert.Equal([One("tcp.srcport") with { Field = 0 }, One("tcp.dstport") with { Field = 0 }], Each("tcp.port").Select(v => v with { Field = 0 }));
+        Assert.Equal(One("tcp.flags") with { Field = 0, Value = 1 }, One("tcp.flags.syn") with { Field = 0 });
+        Assert.Equal(One("tcp.flags") with { Field = 0, Value = 0 }, One("tcp.flags.ack") with { Field = 0 });
+        Assert.Equal(One("ip.flags") with { Field = 0, Value = 1 }, One("ip.flags.df") with { Field = 0 });
+        Assert.True(context.TryGet(new FieldHandle(engine.Registry.FieldIndex("tcp.port")), out var port));
+        Assert.Equal(80UL, port.Value);
     }
 
     [Fact]

@@ -72,6 +72,36 @@ public class EngineTests
         Assert.Equal(["eth", "ip", "udp"], harness.Dissect(Udp(4000, "NOPE"), LinkTypes.Ethernet).Layers);
     }
 
+    [DissectorExport("derived")]
+    private sealed class BadDerivation(bool fromLater) : IDissector
+    {
+        public void Declare(IDissectorSetup setup)
+        {
+            setup.Protocol("derived", "Derived", "Declares a bit field of a field it does not record");
+            var flags = setup.Field("derived.flags", "Flags", FieldType.UInt8, "Recorded");
+            var bit = setup.BitmaskField("derived.flags.a", "A", FieldType.Boolean, "Bit 0", flags, 1);
+            if (fromLater)
+                setup.EitherField("derived.either", "Either", FieldType.UInt8, "Both sides", flags, new FieldHandle(flags.Id + 5));
+            else
+                setup.BitmaskField("derived.flags.a.b", "B", FieldType.Boolean, "A bit of a derived field", bit, 1);
+        }
+
+        public DissectResult Dissect(PacketContext context, ReadOnlySpan<byte> data) => DissectResult.NotMine;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void DerivedFieldsMustComeFromRecordedFieldsDeclaredBefore(bool fromLater)
+    {
+        var problems = new List<PluginProblem>();
+        var registry = DissectorRegistry.Build([new LoadedDissector(new BadDerivation(fromLater), "derived", 0, "d.dll")], problems);
+
+        Assert.Empty(registry.Protocols);
+        Assert.Null(registry.Derivations);
+        Assert.Contains("must come from a recorded field it declared before", Assert.Single(problems).Reason);
+    }
+
     [Fact]
     public void DuplicateProtocolIdIsReportedAndSkipped()
     {

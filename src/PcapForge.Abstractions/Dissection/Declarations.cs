@@ -103,6 +103,27 @@ public interface IDissectorSetup
 
     FieldHandle Field(string filterName, string displayName, FieldType type, string description, FieldBase fieldBase = FieldBase.Decimal);
 
+    /// <summary>
+    /// Declares a field whose value is bits of <paramref name="parent"/>, a field this dissector declared before
+    /// (Wireshark's header field with a bitmask): <c>(parent &amp; mask) &gt;&gt; shift</c>, shift being the mask's
+    /// trailing zero bits, with the parent's offset and length. Do not record it: readers of
+    /// <see cref="PacketContext.Fields"/> see it right after each occurrence of the parent, at no cost to the frame
+    /// path when nobody asks (<see cref="FieldDerivations"/>).
+    /// </summary>
+    FieldHandle BitmaskField(string filterName, string displayName, FieldType type, string description, FieldHandle parent, ulong mask,
+        FieldBase fieldBase = FieldBase.Decimal) =>
+        throw new NotSupportedException($"this host does not support derived fields ({filterName})");
+
+    /// <summary>
+    /// Declares a field that matches either side (<c>ip.addr</c>, <c>tcp.port</c>): the layer's
+    /// <paramref name="first"/> and then its <paramref name="second"/> (two fields this dissector declared before)
+    /// again, under one name. Do not record it: readers of <see cref="PacketContext.Fields"/> see both values after
+    /// the later of the two sides (<see cref="FieldDerivations"/>).
+    /// </summary>
+    FieldHandle EitherField(string filterName, string displayName, FieldType type, string description, FieldHandle first, FieldHandle second,
+        FieldBase fieldBase = FieldBase.Decimal) =>
+        throw new NotSupportedException($"this host does not support derived fields ({filterName})");
+
     AnomalyHandle Anomaly(string name, string description);
 
     /// <summary>Declares a table that children attach to, with the number of bits of its keys (16 for a port).</summary>

@@ -95,7 +95,53 @@ public sealed class PacketContext
     /// <summary>The summary of the frame (tcpdump/tshark "Info" column), built only when <see cref="WantsDetail"/>.</summary>
     public StringBuilder Info { get; } = new();
 
-    public ReadOnlySpan<FieldValue> Fields => _fields.AsSpan(0, _fieldCount);
+    /// <summary>
+    /// Every field value of the frame in the order the dissectors produced them, including those derived from a
+    /// recorded value (<see cref="FieldDerivations"/>: <c>tcp.flags.syn</c>, <c>ip.addr</c>…), each where it would have
+    /// been recorded. The derived values are computed on the first read after a change, into a buffer reused
+    /// across frames (no allocation once it fits). A consumer that needs only recorded values (a flow table reading
+    /// <c>ip.src</c> or <c>tcp.flags</c>) reads <see cref="RecordedFields"/>, which costs nothing.
+    /// </summary>
+    public ReadOnlySpan<FieldValue> Fields => _derivations is null ? RecordedFields : Expanded();
+
+    /// <summary>The values the dissectors recorded, without the derived ones: the frame path's own list.</summary>
+    public ReadOnlySpan<FieldValue> RecordedFields => _fields.AsSpan(0, _fieldCount);
+
+    /// <summary>
+    /// Engine: the fields derived from recorded ones (null: none). <see cref="Fields"/> and <see cref="TryGet"/>
+    /// include them.
+    /// </summary>
+    public FieldDerivations? Derivations
+    {
+        get => _derivations;
+        set
+        {
+            _derivations = value is { HasRules: true } ? value : null;
+            _version++;
+        }
+    }
+
+    private FieldDerivations? _derivations;
+    private FieldValue[] _expanded = [];
+    private int _expandedCount;
+
+    // The expansion is valid for the recorded list it was made from: the same frame and layer history (_version,
+    // moved by anything that rewrites recorded values) and the same count (Add only appends).
+    private long _version;
+    private long _expandedVersion = -1;
+    private int _expandedFrom = -1;
+
+    private ReadOnlySpan<FieldValue> Expanded()
+    {
+        if (_expandedVersion != _version || _expandedFrom != _fieldCount)
+        {
+            _expandedCount = _derivations!.Expand(RecordedFields, ref _expanded);
+            _expandedVersion = _version;
+            _expandedFrom = _fieldCount;
+        }
+
+        return _expanded.AsSpan(0, _expandedCount);
+    }
 
     public ReadOnlySpan<LayerInfo> Layers => _layers.AsSpan(0, _layerCount);
 
@@ -139,6 +185,39 @@ public sealed class PacketContext
         _fieldCount = n + 1;
     }
 
+    /// <summary>
+    /// A writer for the current layer's fields, faster than <see cref="Add"/> when a dissector records many
+    /// (<see cref="FieldWriter"/>). <paramref name="expected"/> values are made room for up front; more still fit.
+    /// </summary>
+    public FieldWriter BeginFields(int expected = 0)
+    {
+        if (_fields.Length - _fieldCount < expected)
+            Array.Resize(ref _fields, Math.Max(_fields.Length * 2, _fieldCount + expected));
+        return new FieldWriter(this, _fields.AsSpan(_fieldCount), _layerCount - 1, _layerOffset, _source, _fieldCount);
+    }
+
+    /// <summary>Writer: the free slots from <paramref name="start"/> on, with room past the <paramref name="written"/> values already there.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    internal Span<FieldValue> GrowFields(int start, int written)
+    {
+        if (_fields.Length - start <= written)
+            Array.Resize(ref _fields, Math.Max(_fields.Length * 2, start + written + 1));
+        return _fields.AsSpan(start);
+    }
+
+    /// <summary>Writer: takes the <paramref name="count"/> values written from <paramref name="start"/> on.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal void EndFields(int start, int count)
+    {
+        if (_fieldCount != start)
+            ThrowWriterConflict(start);
+        _fieldCount = start + count;
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowWriterConflict(int start) => throw new InvalidOperationException(
+        $"fields were recorded through the context while a FieldWriter was open (count {_fieldCount}, the writer started at {start})");
+
     // Grows once to the deepest frame seen, then stays.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private void Grow() => Array.Resize(ref _fields, _fields.Length * 2);
@@ -152,6 +231,7 @@ public sealed class PacketContext
         _texts.Add(text);
         Add(field, offset, length, (ulong)(_texts.Count - 1));
         _fields[_fieldCount - 1] = _fields[_fieldCount - 1] with { Source = FieldSource.Text };
+        _version++;
     }
 
     /// <summary>The bytes a field or layer refers to, from the frame or the reassembled datagram.</summary>
@@ -187,6 +267,9 @@ public sealed class PacketContext
         _hasFragment = true;
     }
 
+    /// <summary>Engine: true when the layer just decoded declared a fragment (<see cref="TryTakeFragment"/> takes it).</summary>
+    public bool HasFragment => _hasFragment;
+
     /// <summary>Engine: the fragment the layer just decoded declared, if any (cleared by the next layer).</summary>
     public bool TryTakeFragment(out FragmentInfo fragment)
     {
@@ -216,11 +299,12 @@ public sealed class PacketContext
     /// <summary>The value of the last occurrence of a field in this frame, if any (a child reading its parent's field).</summary>
     public bool TryGet(FieldHandle field, out FieldValue value)
     {
-        for (int i = _fieldCount - 1; i >= 0; i--)
+        ReadOnlySpan<FieldValue> fields = _derivations is { } d && d.IsDerived(field.Id) ? Expanded() : RecordedFields;
+        for (int i = fields.Length - 1; i >= 0; i--)
         {
-            if (_fields[i].Field == field.Id)
+            if (fields[i].Field == field.Id)
             {
-                value = _fields[i];
+                value = fields[i];
                 return true;
             }
         }
@@ -236,6 +320,7 @@ public sealed class PacketContext
     {
         _frame = frame;
         _fieldCount = 0;
+        _version++;
         _layerCount = 0;
         _anomalies.Clear();
         _texts.Clear();
@@ -280,8 +365,9 @@ public sealed class PacketContext
     {
         _layerCount--;
         _fieldCount = fieldCountBefore;
+        _version++;
     }
 
-    /// <summary>Number of fields recorded so far (to abandon a layer).</summary>
+    /// <summary>Number of fields recorded so far (to abandon a layer); derived ones are not counted.</summary>
     public int FieldCount => _fieldCount;
 }

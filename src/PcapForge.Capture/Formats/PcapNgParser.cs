@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 using PcapForge.Abstractions;
 using PcapForge.Capture.Sources;
@@ -16,6 +17,12 @@ internal sealed class PcapNgParser : FormatParser
 {
     /// <summary>How far past a damaged block the parser looks for the next well-framed one.</summary>
     internal const int ResyncWindow = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes read at once for the plain-packet path: an Ethernet frame of 1514 bytes with its 32 bytes of block
+    /// fits; a larger block takes the general path, which reads it by its length.
+    /// </summary>
+    internal const int FastPathBlockLength = 2048;
 
     /// <summary>Name resolution entries kept per file; more are counted, not kept, so memory stays bounded.</summary>
     internal const int MaxNameEntries = 100_000;
@@ -34,6 +41,86 @@ internal sealed class PcapNgParser : FormatParser
     public override long Position => _position;
 
     public override bool TryReadNext(out Frame frame)
+    {
+        if (TryReadPlainPacket(out frame))
+            return true;
+        return TryReadNextBlock(out frame);
+    }
+
+    /// <summary>
+    /// The frame path of almost every pcapng file: a little-endian Enhanced Packet Block of at most
+    /// <see cref="FastPathBlockLength"/> bytes, well framed, of a described interface, with no options, whose lengths
+    /// and timestamp need no anomaly. One read of the source and no option walk. Anything else (another block type,
+    /// options, a big-endian section, damage) returns false having changed nothing, and the general path reads the
+    /// same block, so both give the same frames and anomalies.
+    /// </summary>
+    private bool TryReadPlainPacket(out Frame frame)
+    {
+        frame = default;
+        if (_done || _bigEndian || _section is null)
+            return false;
+        Source.Discard(_position);
+        ReadOnlySpan<byte> head = Source.Read(_position, FastPathBlockLength);
+        if (head.Length < EpbMinLength || BinaryPrimitives.ReadUInt32LittleEndian(head) != EnhancedPacketBlock)
+            return false;
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(head[4..]);
+        if (length < EpbMinLength || length % 4 != 0 || length > (uint)head.Length)
+            return false;
+        ReadOnlySpan<byte> block = head[..(int)length];
+        if (BinaryPrimitives.ReadUInt32LittleEndian(block[^BlockTrailerLength..]) != length)
+            return false;
+
+        var interfaces = _section.Interfaces;
+        uint interfaceId = BinaryPrimitives.ReadUInt32LittleEndian(block[EpbInterfaceOffset..]);
+        if (interfaceId >= (uint)interfaces.Count)
+            return false;
+        InterfaceInfo iface = interfaces[(int)interfaceId];
+        uint capLen = BinaryPrimitives.ReadUInt32LittleEndian(block[EpbCapLenOffset..]);
+        uint origLen = BinaryPrimitives.ReadUInt32LittleEndian(block[EpbOrigLenOffset..]);
+        // Options start after the padded packet data; there are none when that reaches the trailer.
+        if (capLen > length - EpbDataOffset - BlockTrailerLength || EpbDataOffset + Pad4((int)capLen) < length - BlockTrailerLength
+            || capLen > origLen || (iface.SnapLength != 0 && capLen > iface.SnapLength))
+            return false;
+        ulong raw = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(block[EpbTimestampHighOffset..]) << 32)
+                    | BinaryPrimitives.ReadUInt32LittleEndian(block[EpbTimestampLowOffset..]);
+        if (!iface.Scale.TryToNanoseconds(raw, out long ns))
+            return false;
+
+        long offset = _position;
+        _position += length;
+        iface.LastFrameTimestampNs = ns;
+        long number = State.FramesRead + 1;
+        State.FramesRead = number;
+        frame = new Frame(PacketInfo(iface, number, offset, ns, hasTimestamp: true, capLen, origLen, iface.FcsLength ?? 0),
+            block.Slice(EpbDataOffset, (int)capLen));
+        return true;
+    }
+
+    /// <summary>The metadata of a frame from an Enhanced or obsolete Packet Block; option values are null when the block has none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static FrameInfo PacketInfo(InterfaceInfo iface, long number, long offset, long ns, bool hasTimestamp, uint capLen, uint origLen, int fcs,
+        uint? flags = null, ulong? dropCount = null, ulong? packetId = null, uint? queue = null, List<string>? comments = null) => new()
+    {
+        Number = number,
+        Section = iface.Section,
+        InterfaceId = iface.Id,
+        InterfaceIndex = iface.Index,
+        LinkType = iface.LinkType,
+        TimestampNs = ns,
+        HasTimestamp = hasTimestamp,
+        CapturedLength = (int)capLen,
+        OriginalLength = origLen,
+        FileOffset = offset,
+        DataOffset = offset + EpbDataOffset,
+        Flags = flags,
+        DropCount = dropCount,
+        PacketId = packetId,
+        Queue = queue,
+        Comments = comments,
+        FcsLength = fcs,
+    };
+
+    private bool TryReadNextBlock(out Frame frame)
     {
         frame = default;
         while (!_done)
@@ -446,27 +533,8 @@ internal sealed class PcapNgParser : FormatParser
             fcs = (int)flagFcs;
 
         State.FramesRead = number;
-        var info = new FrameInfo
-        {
-            Number = number,
-            Section = iface.Section,
-            InterfaceId = iface.Id,
-            InterfaceIndex = iface.Index,
-            LinkType = iface.LinkType,
-            TimestampNs = ns,
-            HasTimestamp = hasTimestamp,
-            CapturedLength = (int)capLen,
-            OriginalLength = origLen,
-            FileOffset = offset,
-            DataOffset = offset + EpbDataOffset,
-            Flags = flags,
-            DropCount = dropCount,
-            PacketId = packetId,
-            Queue = queue,
-            Comments = comments,
-            FcsLength = fcs,
-        };
-        frame = new Frame(info, block.Slice(EpbDataOffset, (int)capLen));
+        frame = new Frame(PacketInfo(iface, number, offset, ns, hasTimestamp, capLen, origLen, fcs, flags, dropCount, packetId, queue, comments),
+            block.Slice(EpbDataOffset, (int)capLen));
         return true;
     }
 
