@@ -27,6 +27,8 @@ public static class Program
             .AddSingleton<DissectorsCommand>()
             .AddSingleton<ICliCommand, InfoCommand>()
             .AddSingleton<ICliCommand, PacketsCommand>()
+            .AddSingleton<ICliCommand, QueryCommand>()
+            .AddSingleton<ICliCommand, SchemaCommand>()
             .AddSingleton<ICliCommand>(s => s.GetRequiredService<DissectorsCommand>())
             .BuildServiceProvider();
 
