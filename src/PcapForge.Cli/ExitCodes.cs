@@ -14,4 +14,7 @@ public static class ExitCodes
 
     /// <summary>A bug: an unexpected error inside PcapForge.</summary>
     public const int InternalError = 3;
+
+    /// <summary>Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it); nothing was written.</summary>
+    public const int Interrupted = 130;
 }

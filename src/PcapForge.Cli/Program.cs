@@ -27,6 +27,9 @@ public static class Program
             .AddSingleton<DissectorsCommand>()
             .AddSingleton<ICliCommand, InfoCommand>()
             .AddSingleton<ICliCommand, PacketsCommand>()
+            .AddSingleton<ICliCommand, AnalyzeCommand>()
+            .AddSingleton<ICliCommand, QueryCommand>()
+            .AddSingleton<ICliCommand, SchemaCommand>()
             .AddSingleton<ICliCommand>(s => s.GetRequiredService<DissectorsCommand>())
             .BuildServiceProvider();
 

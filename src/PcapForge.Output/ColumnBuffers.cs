@@ -1,0 +1,184 @@
+using Parquet;
+using Parquet.Schema;
+using PcapForge.Abstractions.Records;
+
+namespace PcapForge.Output;
+
+/// <summary>
+/// The rows of one column until they are written as part of a row group, in the typed form Parquet.Net takes
+/// (no boxed values are kept). Values were validated by <see cref="TableWriter.TryValidate"/> before they arrive.
+/// </summary>
+internal abstract class ColumnBuffer
+{
+    /// <summary>Buffers start this small and double up to the row-group size, so tiny tables stay tiny.</summary>
+    protected const int InitialCapacity = 1024;
+
+    /// <summary>The field of the Parquet schema this column is written as.</summary>
+    public abstract Field Field { get; }
+
+    public abstract void Add(object? value);
+
+    /// <summary>Writes the buffered values as this column's chunk of the row group.</summary>
+    public abstract Task WriteAsync(ParquetRowGroupWriter rowGroup);
+
+    /// <summary>Forgets the buffered values (the arrays are kept for the next row group).</summary>
+    public abstract void Clear();
+
+    public static ColumnBuffer For(ColumnDescriptor column, int rowGroupRows) => column.Type switch
+    {
+        ColumnType.Boolean => new ValueBuffer<bool>(column.Name, rowGroupRows, static v => (bool)v),
+        ColumnType.Int32 => new ValueBuffer<int>(column.Name, rowGroupRows, static v => (int)v),
+        ColumnType.Int64 or ColumnType.Timestamp => new ValueBuffer<long>(column.Name, rowGroupRows, static v => v is int i ? i : (long)v),
+        ColumnType.Double => new ValueBuffer<double>(column.Name, rowGroupRows, static v => (double)v),
+        ColumnType.String => new StringBuffer(column.Name, rowGroupRows),
+        ColumnType.StringList => new StringListBuffer(column.Name, rowGroupRows),
+        _ => throw new ArgumentOutOfRangeException(nameof(column), column.Type, $"column '{column.Name}'"),
+    };
+
+    protected static void Grow<T>(ref T[] array, int needed, int limit)
+    {
+        if (needed <= array.Length)
+            return;
+        // Doubling, but never past the row-group size for per-row arrays (list elements may outgrow it).
+        int size = Math.Max(Math.Max(array.Length * 2, InitialCapacity), needed);
+        if (needed <= limit)
+            size = Math.Min(size, limit);
+        Array.Resize(ref array, size);
+    }
+}
+
+/// <summary>An optional BOOLEAN, INT32, INT64 or DOUBLE column.</summary>
+internal sealed class ValueBuffer<T> : ColumnBuffer
+    where T : struct
+{
+    private readonly DataField _field;
+    private readonly int _rowGroupRows;
+    private readonly Func<object, T> _convert;
+    private T?[] _values = [];
+    private int _count;
+
+    public ValueBuffer(string name, int rowGroupRows, Func<object, T> convert)
+    {
+        _field = new DataField(name, typeof(T), isNullable: true);
+        _rowGroupRows = rowGroupRows;
+        _convert = convert;
+    }
+
+    public override Field Field => _field;
+
+    public override void Add(object? value)
+    {
+        Grow(ref _values, _count + 1, _rowGroupRows);
+        _values[_count++] = value is null ? null : _convert(value);
+    }
+
+    public override Task WriteAsync(ParquetRowGroupWriter rowGroup) =>
+        rowGroup.WriteAsync<T>(_field, new ReadOnlyMemory<T?>(_values, 0, _count));
+
+    public override void Clear() => _count = 0;
+}
+
+/// <summary>An optional STRING (UTF-8 BYTE_ARRAY) column.</summary>
+internal sealed class StringBuffer : ColumnBuffer
+{
+    private readonly DataField _field;
+    private readonly int _rowGroupRows;
+    private string?[] _values = [];
+    private int _count;
+
+    public StringBuffer(string name, int rowGroupRows)
+    {
+        _field = new DataField(name, typeof(string), isNullable: true);
+        _rowGroupRows = rowGroupRows;
+    }
+
+    public override Field Field => _field;
+
+    public override void Add(object? value)
+    {
+        Grow(ref _values, _count + 1, _rowGroupRows);
+        _values[_count++] = (string?)value;
+    }
+
+    public override Task WriteAsync(ParquetRowGroupWriter rowGroup) =>
+        rowGroup.WriteAsync(_field, new ArraySegment<string?>(_values, 0, _count)!, null);
+
+    public override void Clear()
+    {
+        Array.Clear(_values, 0, _count);
+        _count = 0;
+    }
+}
+
+/// <summary>
+/// An optional LIST of optional STRING, in the three-level layout of parquet-format's LogicalTypes.md ("Lists"):
+/// <c>optional group name (LIST) { repeated group list { optional binary element (STRING); } }</c>. Written as the
+/// element column with its repetition and definition levels: per row, a null list is one entry of definition level 0,
+/// an empty list one of level 1, and each element an entry of level 2 (null) or 3 (a value), with repetition level
+/// 0 for a row's first entry and 1 for the rest.
+/// </summary>
+internal sealed class StringListBuffer : ColumnBuffer
+{
+    private const int NullList = 0;
+    private const int EmptyList = 1;
+    private const int NullElement = 2;
+    private const int Element = 3;
+
+    private readonly ListField _field;
+    private readonly DataField _element;
+    private readonly int _rowGroupRows;
+    private ReadOnlyMemory<char>[] _values = [];
+    private int[] _definitions = [];
+    private int[] _repetitions = [];
+    private int _valueCount;
+    private int _levelCount;
+
+    public StringListBuffer(string name, int rowGroupRows)
+    {
+        _element = new DataField("element", typeof(string), isNullable: true);
+        _field = new ListField(name, _element);
+        _rowGroupRows = rowGroupRows;
+    }
+
+    public override Field Field => _field;
+
+    public override void Add(object? value)
+    {
+        var list = (IReadOnlyList<string?>?)value;
+        if (list is null || list.Count == 0)
+        {
+            AddLevel(list is null ? NullList : EmptyList, 0);
+            return;
+        }
+
+        for (int i = 0; i < list.Count; i++)
+        {
+            string? item = list[i];
+            AddLevel(item is null ? NullElement : Element, i == 0 ? 0 : 1);
+            if (item is not null)
+            {
+                Grow(ref _values, _valueCount + 1, _rowGroupRows);
+                _values[_valueCount++] = item.AsMemory();
+            }
+        }
+    }
+
+    private void AddLevel(int definition, int repetition)
+    {
+        Grow(ref _definitions, _levelCount + 1, _rowGroupRows);
+        Grow(ref _repetitions, _levelCount + 1, _rowGroupRows);
+        _definitions[_levelCount] = definition;
+        _repetitions[_levelCount++] = repetition;
+    }
+
+    public override Task WriteAsync(ParquetRowGroupWriter rowGroup) =>
+        rowGroup.WriteAllPartsAsync<ReadOnlyMemory<char>>(_element, new ReadOnlyMemory<ReadOnlyMemory<char>>(_values, 0, _valueCount),
+            new ReadOnlyMemory<int>(_definitions, 0, _levelCount), new ReadOnlyMemory<int>(_repetitions, 0, _levelCount), CancellationToken.None);
+
+    public override void Clear()
+    {
+        Array.Clear(_values, 0, _valueCount);
+        _valueCount = 0;
+        _levelCount = 0;
+    }
+}

@@ -1,0 +1,140 @@
+using System.Diagnostics.CodeAnalysis;
+using PcapForge.Abstractions.Records;
+
+namespace PcapForge.Output;
+
+/// <summary>
+/// Appends rows to one table of a <see cref="DatasetWriter"/>. Values come in column order, boxed, typed per
+/// <see cref="ColumnType"/>; null is always allowed. Not thread-safe.
+/// </summary>
+public sealed class TableWriter
+{
+    private const long NanosecondsPerDay = 86_400_000_000_000;
+    private static readonly int UnixEpochDayNumber = new DateOnly(1970, 1, 1).DayNumber;
+
+    /// <summary>The key of the partition of rows whose <c>ts</c> is null.</summary>
+    private const long NullDay = long.MinValue;
+
+    private readonly DatasetWriter _owner;
+    private readonly DatasetLayoutKind _layout;
+
+    /// <summary>The table's file, or the dataset's directory when partitioned.</summary>
+    private readonly string _target;
+
+    private readonly int _rowGroupRows;
+    private readonly int _timestampColumn;
+    private readonly ParquetTableFile? _file;
+    private readonly SortedDictionary<long, ParquetTableFile> _partitions = new();
+    private ParquetTableFile? _unpartitioned;
+
+    internal TableWriter(DatasetWriter owner, RecordTableDescriptor descriptor, DatasetLayoutKind layout, string target, int rowGroupRows)
+    {
+        _owner = owner;
+        Descriptor = descriptor;
+        _layout = layout;
+        _target = target;
+        _rowGroupRows = rowGroupRows;
+        _timestampColumn = descriptor.IndexOf(DatasetLayout.TimestampColumn);
+        if (_timestampColumn >= 0 && descriptor.Columns[_timestampColumn].Type != ColumnType.Timestamp)
+            _timestampColumn = -1;
+        if (layout != DatasetLayoutKind.PartitionedByDate)
+            _file = ParquetTableFile.Create(descriptor, target, rowGroupRows);
+    }
+
+    public RecordTableDescriptor Descriptor { get; }
+
+    /// <summary>Rows appended so far.</summary>
+    public long Rows { get; private set; }
+
+    /// <summary>The files of this table (temporary until the dataset is complete), in date order when partitioned.</summary>
+    internal IEnumerable<ParquetTableFile> Files =>
+        _file is not null ? [_file] : _partitions.Values.Concat(_unpartitioned is null ? [] : [_unpartitioned]);
+
+    /// <summary>
+    /// Checks one row: one value per column, each null or of the column's type (Int32: int; Int64: long or int;
+    /// Double: double; String: string; Boolean: bool; Timestamp: long nanoseconds since the Unix epoch; StringList:
+    /// IReadOnlyList&lt;string&gt;). <paramref name="problem"/> names the table, the column, and the expected and actual type.
+    /// </summary>
+    public bool TryValidate(object?[] values, [NotNullWhen(false)] out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var columns = Descriptor.Columns;
+        if (values.Length != columns.Count)
+        {
+            problem = $"table '{Descriptor.Name}': expected {columns.Count} values (one per column), got {values.Length}";
+            return false;
+        }
+
+        for (int i = 0; i < values.Length; i++)
+        {
+            object? value = values[i];
+            if (value is null || Fits(columns[i].Type, value))
+                continue;
+            problem = $"table '{Descriptor.Name}', column '{columns[i].Name}' ({columns[i].Type}): expected {ParquetColumnTypes.ClrTypeName(columns[i].Type)}, got {value.GetType().Name}";
+            return false;
+        }
+
+        problem = null;
+        return true;
+    }
+
+    /// <summary>
+    /// Appends one row. Throws <see cref="ArgumentException"/> (see <see cref="TryValidate"/>) when it does not fit the
+    /// table; nothing is appended then. The values are copied: the caller may reuse the array (and its lists).
+    /// </summary>
+    public void Append(object?[] values)
+    {
+        _owner.ThrowIfClosed();
+        if (!TryValidate(values, out string? problem))
+            throw new ArgumentException(problem, nameof(values));
+        FileFor(values).Append(values);
+        Rows++;
+    }
+
+    private static bool Fits(ColumnType type, object value) => type switch
+    {
+        ColumnType.Boolean => value is bool,
+        ColumnType.Int32 => value is int,
+        ColumnType.Int64 => value is long or int,
+        ColumnType.Double => value is double,
+        ColumnType.String => value is string,
+        ColumnType.Timestamp => value is long,
+        ColumnType.StringList => value is IReadOnlyList<string>,
+        _ => false,
+    };
+
+    private ParquetTableFile FileFor(object?[] values)
+    {
+        if (_file is not null)
+            return _file;
+        if (_timestampColumn < 0)
+            return _unpartitioned ??= CreateFile(DatasetLayout.UnpartitionedPath(_target, Descriptor.Name));
+
+        long day = values[_timestampColumn] is long ns ? FloorDiv(ns, NanosecondsPerDay) : NullDay;
+        if (!_partitions.TryGetValue(day, out var file))
+        {
+            DateOnly? date = day == NullDay ? null : DateOnly.FromDayNumber(checked(UnixEpochDayNumber + (int)day));
+            file = CreateFile(DatasetLayout.PartitionPath(_target, Descriptor.Name, date));
+            _partitions.Add(day, file);
+        }
+
+        return file;
+    }
+
+    private ParquetTableFile CreateFile(string finalPath)
+    {
+        _owner.CreateDirectory(Path.GetDirectoryName(finalPath)!);
+        return ParquetTableFile.Create(Descriptor, finalPath, _rowGroupRows);
+    }
+
+    /// <summary>Writes everything buffered and every footer. A partitioned table without rows gets one empty file.</summary>
+    internal void Finish()
+    {
+        if (_layout == DatasetLayoutKind.PartitionedByDate && _partitions.Count == 0 && _unpartitioned is null)
+            _unpartitioned = CreateFile(DatasetLayout.UnpartitionedPath(_target, Descriptor.Name));
+        foreach (var file in Files)
+            file.Finish();
+    }
+
+    private static long FloorDiv(long a, long b) => a / b - (a % b < 0 ? 1 : 0);
+}

@@ -1,0 +1,382 @@
+using PcapForge.Abstractions.Records;
+
+namespace PcapForge.Output.Tests;
+
+/// <summary>The dataset writer, read back with DuckDB: values, types, layout, temporary files, refusals.</summary>
+public class DatasetWriterTests
+{
+    /// <summary>Every column type; a list before a timestamp, so the footer rewrite must count the list's three schema elements.</summary>
+    private static readonly RecordTableDescriptor AllTypes = new("flows", "Every column type",
+    [
+        new("ts", ColumnType.Timestamp, "a timestamp"),
+        new("tags", ColumnType.StringList, "a list"),
+        new("last_ts", ColumnType.Timestamp, "another timestamp, after the list"),
+        new("n32", ColumnType.Int32, "int"),
+        new("n64", ColumnType.Int64, "long"),
+        new("x", ColumnType.Double, "double"),
+        new("s", ColumnType.String, "string"),
+        new("b", ColumnType.Boolean, "bool"),
+    ]);
+
+    private static readonly RecordTableDescriptor Packets = new("packets", "Frames",
+    [
+        new("ts", ColumnType.Timestamp, "time"),
+        new("frame", ColumnType.Int64, "number"),
+    ]);
+
+    private static readonly RecordTableDescriptor Captures = new("captures", "Inputs, no ts column",
+    [
+        new("capture_id", ColumnType.String, "id"),
+        new("first_ts", ColumnType.Timestamp, "first"),
+    ]);
+
+    /// <summary>2023-11-14T22:13:20.123456789Z: the last three digits are lost by anything that goes through DateTime or microseconds.</summary>
+    private const long Nanos = 1_700_000_000_123_456_789;
+
+    private static readonly object?[][] AllTypesRows =
+    [
+        [Nanos, new[] { "a", "b" }, -1L, -7, 5, 0.1, "héllo, \"world\"", true],
+        [null, null, null, null, null, null, null, null],
+        [0L, new List<string> { "", null!, "z" }, 4_102_444_800_000_000_001, int.MaxValue, long.MinValue, -1.5e300, "", false],
+        [1L, Array.Empty<string>(), Nanos, int.MinValue, long.MaxValue, double.NaN, "\t\n", null],
+    ];
+
+    private static IReadOnlyList<string> WriteAllTypes(string outPath)
+    {
+        using var writer = DatasetWriter.Create(new DatasetOptions(outPath), [AllTypes]);
+        var table = writer.Table("flows");
+        foreach (var row in AllTypesRows)
+            table.Append(row);
+        Assert.Equal(AllTypesRows.Length, table.Rows);
+        return writer.Complete();
+    }
+
+    [Fact]
+    public void EveryColumnTypeReadsBackFromDuckDbWithItsValuesAndNulls()
+    {
+        using var dir = new TempDirectory();
+        string path = dir["all.parquet"];
+        Assert.Equal([path], WriteAllTypes(path));
+
+        var rows = Duck.Rows($"SELECT epoch_ns(ts), tags, epoch_ns(last_ts), n32, n64, x, s, b FROM read_parquet('{path}')");
+        var shown = rows.Select(r => string.Join(" | ", r.Select(Duck.Show))).ToList();
+        Assert.Equal(
+        [
+            "1700000000123456789 | [a, b] | -1 | -7 | 5 | 0.1 | héllo, \"world\" | True",
+            "NULL | NULL | NULL | NULL | NULL | NULL | NULL | NULL",
+            "0 | [, NULL, z] | 4102444800000000001 | 2147483647 | -9223372036854775808 | -1.5E+300 |  | False",
+            "1 | [] | 1700000000123456789 | -2147483648 | 9223372036854775807 | NaN | \t\n | NULL",
+        ], shown);
+        Assert.Equal("2023-11-14 22:13:20.123456789", Duck.Scalar($"SELECT ts::VARCHAR FROM read_parquet('{path}') LIMIT 1"));
+    }
+
+    [Fact]
+    public void DuckDbSeesEachColumnTypeAsTheSchemaCommandSaysAndEveryColumnIsNullable()
+    {
+        using var dir = new TempDirectory();
+        string path = dir["all.parquet"];
+        WriteAllTypes(path);
+
+        var described = Duck.Describe(path);
+        Assert.Equal(AllTypes.Columns.Select(c => (c.Name, ParquetColumnTypes.DuckDbType(c.Type))), described);
+        Assert.Equal(["TIMESTAMP_NS", "VARCHAR[]", "TIMESTAMP_NS", "INTEGER", "BIGINT", "DOUBLE", "VARCHAR", "BOOLEAN"], described.Select(d => d.Type));
+
+        var schema = Duck.Rows($"SELECT name, type, logical_type, repetition_type FROM parquet_schema('{path}') WHERE name IN ('ts', 'last_ts', 's', 'tags', 'list', 'element')")
+            .ToDictionary(r => (string)r[0]!, r => r.Skip(1).Select(Duck.Show).ToArray());
+        Assert.Equal("INT64", schema["ts"][0]);
+        Assert.Contains("TimestampType(isAdjustedToUTC=0, unit=TimeUnit(MILLIS=<null>, MICROS=<null>, NANOS=NanoSeconds()))", schema["ts"][1]);
+        Assert.Equal(schema["ts"], schema["last_ts"]);
+        Assert.Equal(["BYTE_ARRAY", "StringType()", "OPTIONAL"], schema["s"]);
+        Assert.Equal("ListType()", schema["tags"][1]);
+        Assert.Equal("REPEATED", schema["list"][2]);
+        Assert.Equal(["BYTE_ARRAY", "StringType()", "OPTIONAL"], schema["element"]);
+        Assert.All(schema.Where(s => s.Key != "list"), s => Assert.Equal("OPTIONAL", s.Value[2]));
+    }
+
+    [Fact]
+    public void ColumnsAreZstdCompressedWithStatisticsInTheColumnsOwnUnit()
+    {
+        using var dir = new TempDirectory();
+        string path = dir["all.parquet"];
+        WriteAllTypes(path);
+
+        var meta = Duck.Rows($"SELECT path_in_schema, compression, stats_min_value, stats_max_value, stats_null_count FROM parquet_metadata('{path}')");
+        Assert.Equal(8, meta.Count);
+        Assert.All(meta, m => Assert.Equal("ZSTD", m[1]));
+        var ts = meta.Single(m => (string)m[0]! == "ts");
+        Assert.Equal("1970-01-01 00:00:00", ts[2]);
+        Assert.Equal("2023-11-14 22:13:20.123456789", ts[3]);
+        Assert.Equal(1L, ts[4]);
+        var n32 = meta.Single(m => (string)m[0]! == "n32");
+        Assert.Equal(["-2147483648", "2147483647"], new[] { n32[2], n32[3] });
+    }
+
+    [Fact]
+    public void RowsAreWrittenInRowGroupsOfTheGivenSizeAndFiltersOnTimestampsSkipNoMatchingRows()
+    {
+        using var dir = new TempDirectory();
+        string path = dir["p.packets.parquet"];
+        using (var writer = DatasetWriter.Create(new DatasetOptions(dir["p.parquet"], RowGroupRows: 1000), [Packets]))
+        {
+            var table = writer.Table("packets");
+            for (long i = 0; i < 2500; i++)
+                table.Append([Nanos + i, i]);
+            Assert.Equal([path], writer.Complete());
+        }
+
+        Assert.Equal(3L, Duck.Scalar($"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{path}')"));
+        Assert.Equal([1000L, 1000L, 500L], Duck.Rows($"SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata('{path}') ORDER BY 1").Select(r => r[1]));
+        // Row groups 0 and 1 lie wholly before the bound; only their statistics let DuckDB skip them, and the
+        // count must still be exact.
+        Assert.Equal(501L, Duck.Scalar($"SELECT count(*) FROM read_parquet('{path}') WHERE ts >= make_timestamp_ns({Nanos + 1999})"));
+        Assert.Equal(1999L, Duck.Scalar($"SELECT max(frame) FROM read_parquet('{path}') WHERE ts = make_timestamp_ns({Nanos + 1999})"));
+    }
+
+    [Fact]
+    public void NoFileIsAtTheFinalPathBeforeCompleteOnlyAHiddenTemporaryFile()
+    {
+        using var dir = new TempDirectory();
+        string path = dir["run.parquet"];
+        using var writer = DatasetWriter.Create(new DatasetOptions(path), [AllTypes, Packets]);
+        writer.Table("packets").Append([Nanos, 1L]);
+
+        Assert.False(File.Exists(path));
+        Assert.False(File.Exists(dir["run.packets.parquet"]));
+        Assert.Equal([$".run.packets.parquet.tmp-{Environment.ProcessId}", $".run.parquet.tmp-{Environment.ProcessId}"], dir.Files());
+
+        var paths = writer.Complete();
+        Assert.Equal([path, dir["run.packets.parquet"]], paths);
+        Assert.Equal(["run.packets.parquet", "run.parquet"], dir.Files());
+        Assert.Equal(1L, Duck.Scalar($"SELECT count(*) FROM '{dir["run.packets.parquet"]}'"));
+    }
+
+    [Fact]
+    public void DisposeWithoutCompleteLeavesNothingBehindNotEvenTheDirectoriesItMade()
+    {
+        using var dir = new TempDirectory();
+        string output = dir["out/nested/"];
+        using (var writer = DatasetWriter.Create(new DatasetOptions(output), [AllTypes, Packets]))
+        {
+            writer.Table("packets").Append([Nanos, 1L]);
+            Assert.Equal(2, dir.Files().Count);
+        }
+
+        Assert.Empty(dir.Files());
+        Assert.False(Directory.Exists(dir["out"]));
+
+        using (var writer = DatasetWriter.Create(new DatasetOptions(dir.Path, PartitionByDate: true), [Packets, Captures]))
+        {
+            writer.Table("packets").Append([Nanos, 1L]);
+            writer.Table("captures").Append(["c", null]);
+        }
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public void AnExistingOutputIsNotReplacedWithoutForceAndIsWithIt()
+    {
+        using var dir = new TempDirectory();
+        string path = dir["run.parquet"];
+        File.WriteAllText(dir["run.packets.parquet"], "earlier");
+
+        var e = Assert.Throws<OutputException>(() => DatasetWriter.Create(new DatasetOptions(path), [AllTypes, Packets]));
+        Assert.Contains(dir["run.packets.parquet"], e.Message);
+        Assert.Contains("--force", e.Message);
+        Assert.Equal("earlier", File.ReadAllText(dir["run.packets.parquet"]));
+        Assert.Equal(["run.packets.parquet"], dir.Files());
+
+        using (var writer = DatasetWriter.Create(new DatasetOptions(path, Force: true), [AllTypes, Packets]))
+            writer.Complete();
+        Assert.Equal(0L, Duck.Scalar($"SELECT count(*) FROM '{dir["run.packets.parquet"]}'"));
+    }
+
+    [Fact]
+    public void AFileOutputPutsFlowsAtThePathAndEveryOtherTableBesideItEvenWithoutRows()
+    {
+        using var dir = new TempDirectory();
+        var http = new RecordTableDescriptor("http", "plugin table", [new("ts", ColumnType.Timestamp, ""), new("flow_uid", ColumnType.String, "")]);
+        using var writer = DatasetWriter.Create(new DatasetOptions(dir["case 1.parquet"]), [AllTypes, Packets, http]);
+        Assert.Equal(DatasetLayoutKind.File, writer.Layout);
+        var paths = writer.Complete();
+
+        Assert.Equal([dir["case 1.parquet"], dir["case 1.packets.parquet"], dir["case 1.http.parquet"]], paths);
+        Assert.Equal(0L, Duck.Scalar($"SELECT count(*) FROM '{dir["case 1.http.parquet"]}'"));
+        Assert.Equal([("ts", "TIMESTAMP_NS"), ("flow_uid", "VARCHAR")], Duck.Describe(dir["case 1.http.parquet"]));
+    }
+
+    [Theory]
+    [InlineData("out/")]
+    [InlineData("out")]
+    [InlineData("existing.parquet")]
+    public void ADirectoryOutputHoldsOneFilePerTable(string relative)
+    {
+        using var dir = new TempDirectory();
+        if (relative == "existing.parquet")
+            Directory.CreateDirectory(dir[relative]);
+        using var writer = DatasetWriter.Create(new DatasetOptions(dir[relative]), [AllTypes, Packets]);
+        Assert.Equal(DatasetLayoutKind.Directory, writer.Layout);
+        writer.Complete();
+
+        string folder = relative.TrimEnd('/');
+        Assert.Equal([$"{folder}/flows.parquet", $"{folder}/packets.parquet"], dir.Files());
+    }
+
+    [Fact]
+    public void PartitionsByTheUtcDateOfTsWithNullsInHivesDefaultPartitionAndTablesWithoutTsUnsplit()
+    {
+        using var dir = new TempDirectory();
+        var anomalies = new RecordTableDescriptor("anomalies", "no rows", [new("ts", ColumnType.Timestamp, ""), new("name", ColumnType.String, "")]);
+        using (var writer = DatasetWriter.Create(new DatasetOptions(dir.Path, PartitionByDate: true, RowGroupRows: 2), [Packets, Captures, anomalies]))
+        {
+            Assert.Equal(DatasetLayoutKind.PartitionedByDate, writer.Layout);
+            var packets = writer.Table("packets");
+            packets.Append([Nanos, 1L]);                                    // 2023-11-14
+            packets.Append([1_700_006_400_000_000_000 - 1, 2L]);             // 2023-11-14T23:59:59.999999999
+            packets.Append([1_700_006_400_000_000_000, 3L]);                 // 2023-11-15T00:00:00
+            packets.Append([-1L, 4L]);                                       // 1969-12-31
+            packets.Append([null, 5L]);
+            packets.Append([Nanos + 1, 6L]);
+            writer.Table("captures").Append(["c1", Nanos]);
+            var paths = writer.Complete();
+            Assert.Equal(6, paths.Count);
+        }
+
+        Assert.Equal(
+        [
+            "anomalies/part-00000.parquet",
+            "captures/part-00000.parquet",
+            "packets/date=1969-12-31/part-00000.parquet",
+            "packets/date=2023-11-14/part-00000.parquet",
+            "packets/date=2023-11-15/part-00000.parquet",
+            "packets/date=__HIVE_DEFAULT_PARTITION__/part-00000.parquet",
+        ], dir.Files());
+
+        var rows = Duck.Rows($"SELECT frame, date::VARCHAR FROM read_parquet('{dir["packets"]}/**/*.parquet', hive_partitioning = true) ORDER BY frame");
+        Assert.Equal(["1 2023-11-14", "2 2023-11-14", "3 2023-11-15", "4 1969-12-31", "5 NULL", "6 2023-11-14"],
+            rows.Select(r => $"{r[0]} {Duck.Show(r[1])}"));
+        Assert.Equal(2L, Duck.Scalar($"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{dir["packets/date=2023-11-14/part-00000.parquet"]}')"));
+    }
+
+    [Fact]
+    public void PartitionsOfAnEarlierRunAreRefusedWithoutForceAndReplacedWithIt()
+    {
+        using var dir = new TempDirectory();
+        using (var writer = DatasetWriter.Create(new DatasetOptions(dir.Path, PartitionByDate: true), [Packets]))
+        {
+            writer.Table("packets").Append([0L, 1L]);
+            writer.Complete();
+        }
+
+        var e = Assert.Throws<OutputException>(() => DatasetWriter.Create(new DatasetOptions(dir.Path, PartitionByDate: true), [Packets]));
+        Assert.Contains(dir["packets"], e.Message);
+
+        using (var writer = DatasetWriter.Create(new DatasetOptions(dir.Path, Force: true, PartitionByDate: true), [Packets]))
+        {
+            writer.Table("packets").Append([Nanos, 2L]);
+            writer.Complete();
+        }
+
+        Assert.Equal(["packets/date=2023-11-14/part-00000.parquet"], dir.Files());
+    }
+
+    [Fact]
+    public void ProblemsWithTheOutputAreOutputExceptionsNamingThePath()
+    {
+        using var dir = new TempDirectory();
+        var e = Assert.Throws<OutputException>(() => DatasetWriter.Create(new DatasetOptions(dir["x.parquet"], PartitionByDate: true), [Packets]));
+        Assert.Contains(dir["x.parquet"], e.Message);
+
+        e = Assert.Throws<OutputException>(() => DatasetWriter.Create(new DatasetOptions(dir["missing/x.parquet"]), [Packets]));
+        Assert.Contains(dir["missing"], e.Message);
+
+        File.WriteAllText(dir["file"], "");
+        e = Assert.Throws<OutputException>(() => DatasetWriter.Create(new DatasetOptions(dir["file/out/"]), [Packets]));
+        Assert.Contains(dir["file/out/"], e.Message);
+
+        Directory.CreateDirectory(dir["d/packets.parquet"]);
+        e = Assert.Throws<OutputException>(() => DatasetWriter.Create(new DatasetOptions(dir["d"], Force: true), [Packets]));
+        Assert.Contains(dir["d/packets.parquet"], e.Message);
+        Assert.Equal(["file"], dir.Files());
+    }
+
+    [Fact]
+    public void ValuesOfTheWrongTypeAreRefusedNamingTableColumnAndBothTypes()
+    {
+        using var dir = new TempDirectory();
+        using var writer = DatasetWriter.Create(new DatasetOptions(dir["x.parquet"]), [AllTypes]);
+        var table = writer.Table("flows");
+
+        Assert.True(table.TryValidate([null, null, null, null, null, null, null, null], out string? problem));
+        Assert.Null(problem);
+        Assert.False(table.TryValidate([1L], out problem));
+        Assert.Equal("table 'flows': expected 8 values (one per column), got 1", problem);
+        Assert.False(table.TryValidate([null, null, null, 5L, null, null, null, null], out problem));
+        Assert.Equal("table 'flows', column 'n32' (Int32): expected int, got Int64", problem);
+        Assert.False(table.TryValidate([DateTime.UtcNow, null, null, null, null, null, null, null], out problem));
+        Assert.Equal("table 'flows', column 'ts' (Timestamp): expected long (nanoseconds since the Unix epoch), got DateTime", problem);
+        Assert.False(table.TryValidate([null, "a", null, null, null, null, null, null], out problem));
+        Assert.Contains("column 'tags' (StringList): expected IReadOnlyList<string>, got String", problem);
+        Assert.False(table.TryValidate([null, null, null, null, null, 1f, null, null], out problem));
+        Assert.Contains("column 'x' (Double): expected double, got Single", problem);
+
+        var e = Assert.Throws<ArgumentException>(() => table.Append([null, null, null, null, "5", null, null, null]));
+        Assert.StartsWith("table 'flows', column 'n64' (Int64): expected long or int, got String", e.Message);
+        Assert.Equal(0, table.Rows);
+
+        e = Assert.Throws<ArgumentException>(() => writer.Table("http"));
+        Assert.Contains("'http'", e.Message);
+        Assert.Contains("flows", e.Message);
+    }
+
+    [Fact]
+    public void TheCallerMayReuseItsArrayAndListsAfterAppend()
+    {
+        using var dir = new TempDirectory();
+        string path = dir["x.parquet"];
+        using (var writer = DatasetWriter.Create(new DatasetOptions(path), [AllTypes]))
+        {
+            var table = writer.Table("flows");
+            var values = new object?[8];
+            var tags = new List<string>();
+            for (int i = 0; i < 3; i++)
+            {
+                tags.Clear();
+                tags.Add($"t{i}");
+                values[0] = (long)i;
+                values[1] = tags;
+                values[6] = $"s{i}";
+                table.Append(values);
+            }
+
+            writer.Complete();
+        }
+
+        Assert.Equal(["0 [t0] s0", "1 [t1] s1", "2 [t2] s2"],
+            Duck.Rows($"SELECT epoch_ns(ts), tags, s FROM '{path}'").Select(r => string.Join(" ", r.Select(Duck.Show))));
+    }
+
+    [Fact]
+    public void TheHostsTablesAreWrittenWithTheTypesTheSchemaCommandShows()
+    {
+        using var dir = new TempDirectory();
+        using (var writer = DatasetWriter.Create(new DatasetOptions(dir.Path), HostTables.All))
+            writer.Complete();
+
+        foreach (var table in HostTables.All)
+        {
+            Assert.Equal(table.Columns.Select(c => (c.Name, ParquetColumnTypes.DuckDbType(c.Type))), Duck.Describe(dir[table.Name + ".parquet"]));
+            Assert.Equal(0L, Duck.Scalar($"SELECT count(*) FROM '{dir[table.Name + ".parquet"]}'"));
+        }
+    }
+
+    [Fact]
+    public void AfterCompleteTheWriterTakesNoMoreRows()
+    {
+        using var dir = new TempDirectory();
+        using var writer = DatasetWriter.Create(new DatasetOptions(dir["x.parquet"]), [Packets]);
+        writer.Complete();
+        Assert.Throws<InvalidOperationException>(() => writer.Table("packets").Append([1L, 1L]));
+        Assert.Throws<InvalidOperationException>(() => writer.Complete());
+    }
+}
