@@ -25,11 +25,9 @@ for arg in "$@"; do
   esac
 done
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-DATA=bench/data
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-OUT=$DATA/results-$STAMP
-mkdir -p "$OUT"
+# shellcheck source=bench-lib.sh
+. bench/bench-lib.sh
+bench_start results
 SEED=42
 NG1=$DATA/bench-1g.pcapng
 NG3=$DATA/bench-3g.pcapng
@@ -37,15 +35,7 @@ PCAP1=$DATA/bench-1g.pcap
 BENCH=bench/PcapForge.Bench/bin/Release/net10.0/PcapForge.Bench
 CLI=src/PcapForge.Cli/bin/Release/net10.0/pcapforge
 
-log() { printf '\n== %s\n' "$*"; }
-
 # --- tools -------------------------------------------------------------------------------------------------
-APT_UPDATED=0
-install_pkg() {
-  if [ "$(id -u)" != 0 ]; then echo "missing $1 and not root: install Debian package '$1'" >&2; exit 1; fi
-  if [ "$APT_UPDATED" = 0 ]; then apt-get update -qq; APT_UPDATED=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
-}
 [ -x /usr/bin/time ] || install_pkg time
 command -v capinfos >/dev/null || install_pkg tshark
 command -v tcpdump >/dev/null || install_pkg tcpdump
@@ -58,28 +48,11 @@ dotnet build bench/PcapForge.Bench/PcapForge.Bench.csproj -c Release -nologo -v 
 dotnet build src/PcapForge.Cli/PcapForge.Cli.csproj -c Release -nologo -v q -clp:ErrorsOnly
 
 # --- captures ----------------------------------------------------------------------------------------------
-avail_kib() { df -Pk "$DATA" | awk 'NR == 2 { print $4 }'; }
-generate() { # file size-gb
-  local file=$1 gb=$2
-  if [ -f "$file" ]; then echo "have $file ($(stat -c %s "$file") bytes)"; return; fi
-  local need_kib=$(( gb * 1024 * 1024 + 512 * 1024 ))
-  if [ "$(avail_kib)" -lt "$need_kib" ]; then
-    echo "not enough disk for $file: $(( $(avail_kib) / 1024 )) MiB free, need $(( need_kib / 1024 )) MiB" >&2; df -h "$DATA" >&2; exit 1
-  fi
-  "$BENCH" generate --out "$file" --size-gb "$gb" --seed "$SEED" 2>/dev/null | tee -a "$OUT/generate.log"
-}
 log "captures (df before: $(df -h "$DATA" | awk 'NR == 2 { print $4 " free of " $2 }'))"
-generate "$NG1" 1
-generate "$PCAP1" 1
-generate "$NG3" 3
+generate_capture "$NG1" 1 --seed "$SEED"
+generate_capture "$PCAP1" 1 --seed "$SEED"
+generate_capture "$NG3" 3 --seed "$SEED"
 
-warm() { for f in "$@"; do cat "$f" > /dev/null; done; }
-# The kernel's cost of mapping a cached file depends on how its pages are cached: read back from disk, ext4 caches
-# it in large folios (up to 2 MiB) that are mapped a few hundred faults per GB; a capture just written by the
-# generator may stay cached in 4 KiB folios, which cost the kernel about 60 ms per GB to map (bench/README.md).
-# So that every run measures the same state, and the one of a capture under analysis, each file is written back,
-# dropped from the page cache (this file only: dd's nocache flag, posix_fadvise DONTNEED) and read back.
-settle() { for f in "$@"; do sync "$f"; dd if="$f" iflag=nocache count=0 status=none; cat "$f" > /dev/null; done; }
 log "dropping the captures from the page cache and reading them back"
 settle "$NG1" "$PCAP1" "$NG3"
 grep -E 'MemTotal|MemAvailable|^Cached' /proc/meminfo

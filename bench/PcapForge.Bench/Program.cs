@@ -40,9 +40,11 @@ internal static class Commands
     {
         (exit == 0 ? Console.Out : Console.Error).WriteLine("""
             usage:
-              PcapForge.Bench generate --out FILE --size-gb N [--format pcap|pcapng] [--seed 42]
-                  Synthesise an Ethernet/IPv4/TCP capture of at least N GiB (N may be fractional) with PcapForge's writers.
+              PcapForge.Bench generate --out FILE --size-gb N [--format pcap|pcapng] [--seed 42] [--profile default|realistic]
+                  Synthesise a capture of at least N GiB (N may be fractional) with PcapForge's writers.
                   The format defaults to the file's extension (.pcap: classic pcap, nanosecond timestamps; else pcapng).
+                  Profiles: default (Ethernet/IPv4/TCP request/response on port 443, 24 connections at a time) or realistic
+                  (HTTP, SSH, SMTP, DNS, ICMP, refused and unanswered connections over IPv4 and IPv6, thousands at a time).
               PcapForge.Bench run [BenchmarkDotNet arguments, e.g. --filter *ReaderBenchmarks*]
                   Run the benchmarks. PCAPFORGE_BENCH_FILE names the pcapng capture (default bench/data/bench-1g.pcapng),
                   PCAPFORGE_BENCH_PCAP_FILE the pcap one (default: same name, .pcap). PCAPFORGE_BENCH_RESULTS=FILE
@@ -64,6 +66,7 @@ internal static class Commands
         double sizeGb = 0;
         int seed = 42;
         GeneratedFormat? format = null;
+        var profile = TrafficProfile.Default;
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
@@ -72,6 +75,14 @@ internal static class Commands
                 case "--out": output = Value(); break;
                 case "--size-gb": sizeGb = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--seed": seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--profile":
+                    profile = Value().ToLowerInvariant() switch
+                    {
+                        "default" => TrafficProfile.Default,
+                        "realistic" => TrafficProfile.Realistic,
+                        var p => throw new UsageException($"unknown profile '{p}' (default or realistic)"),
+                    };
+                    break;
                 case "--format":
                     format = Value().ToLowerInvariant() switch
                     {
@@ -88,19 +99,26 @@ internal static class Commands
             throw new UsageException("--out FILE and --size-gb N (> 0) are required");
         format ??= output.EndsWith(".pcap", StringComparison.OrdinalIgnoreCase) ? GeneratedFormat.Pcap : GeneratedFormat.PcapNg;
         long target = (long)(sizeGb * (1L << 30));
-        Console.WriteLine($"generating {output}: {format}, at least {target:N0} bytes, seed {seed}");
-        var result = CaptureGenerator.Generate(output, target, format.Value, seed,
+        Console.WriteLine($"generating {output}: {format}, {profile} profile, at least {target:N0} bytes, seed {seed}");
+        var result = CaptureGenerator.Generate(output, target, format.Value, seed, profile,
             progress: (done, total) => Console.Error.Write($"\r  {done * 100.0 / total:0}% "));
         Console.Error.WriteLine();
         double seconds = (result.LastTimestampNs - result.FirstTimestampNs) / 1e9;
         Console.WriteLine($"""
               file      {result.Path}
               size      {result.FileSize:N0} bytes
-              frames    {result.Frames:N0} ({result.Sessions:N0} TCP connections started)
+              frames    {result.Frames:N0} ({result.Sessions:N0} {(result.Protocols is null ? "TCP connections started" : $"flows, at most {result.PeakLiveFlows:N0} open at once")})
               sizes     <=100 B: {Percent(result.SmallFrames)}, 101-1513 B: {Percent(result.MidFrames)}, 1514 B: {Percent(result.FullFrames)}
               span      {seconds:0.000} s of capture time
               took      {result.Elapsed.TotalSeconds:0.0} s ({result.FileSize / result.Elapsed.TotalSeconds / 1e6:0} MB/s)
             """);
+        if (result.Protocols is { } protocols)
+        {
+            Console.WriteLine($"  {"protocol",-15} {"flows",10} {"frames",12} {"bytes",15} {"% bytes",8} {"IPv6 frames",12}");
+            foreach (var p in protocols)
+                Console.WriteLine($"  {p.Protocol,-15} {p.Flows,10:N0} {p.Frames,12:N0} {p.Bytes,15:N0} {p.Bytes * 100.0 / protocols.Sum(x => x.Bytes),8:0.0} {p.Ipv6Frames,12:N0}");
+        }
+
         return 0;
 
         string Percent(long n) => $"{n:N0} ({n * 100.0 / Math.Max(1, result.Frames):0.0}%)";

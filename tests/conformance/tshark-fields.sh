@@ -37,18 +37,11 @@
 #        or $PCAPFORGE_SHARED_PCAPS). Needs tshark and gzip. Prints each file written and the total size.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
-shared=${1:-${PCAPFORGE_SHARED_PCAPS:-$root/../shared/pcaps}}
+# shellcheck source=tshark-reference.sh
+. "$(dirname "${BASH_SOURCE[0]}")/tshark-reference.sh"
+reference_setup "${1:-}"
 out=$root/tests/PcapForge.Dissection.Tests/Conformance
 
-command -v tshark >/dev/null || { echo "tshark not found" >&2; exit 1; }
-export TZ=UTC LC_ALL=C
-cfg=$(mktemp -d)
-trap 'rm -rf "$cfg"' EXIT
-export HOME=$cfg XDG_CONFIG_HOME=$cfg/.config
-
-version=$(tshark --version 2>/dev/null | head -n 1)
 fields=(frame.number eth.src eth.dst vlan.id ip.src ip.dst ip.proto ipv6.src ipv6.dst tcp.srcport tcp.dstport
         tcp.flags tcp.seq_raw udp.srcport udp.dstport icmp.type frame.protocols)
 options=(-T fields -E header=y -E occurrence=a -E aggregator=, -E separator=/t
@@ -68,32 +61,17 @@ generate() {
     local dir=$1 target=$out/$2
     mkdir -p "$target"
     rm -f "$target"/*.fields.tsv.gz
-    local f name rule status
-    for f in $(cd "$dir" && ls -1 | LC_ALL=C sort); do
-        case "$f" in *.pcap|*.pcapng) ;; *) continue ;; esac
-        name=$f
+    local name rule
+    for name in $(reference_captures "$dir"); do
         local cmd=(tshark -r "$name" "${options[@]}")
         rule=$(decode_as "$name")
         [ -n "$rule" ] && cmd+=(-d "$rule")
-        status=0
-        (cd "$dir" && "${cmd[@]}" >"$cfg/out" 2>"$cfg/err") || status=$?
         {
-            printf '# %s; command: %s\n' "$version" "${cmd[*]}"
-            if [ "$status" -ne 0 ]; then
-                printf '# tshark exit status %d: %s\n' "$status" \
-                    "$(grep -v '^Running as user' "$cfg/err" | tr '\n' ' ' | sed 's/ *$//')"
-            fi
+            reference_run "$dir" "${cmd[@]}"
             cat "$cfg/out"
         } | gzip -n -9 >"$target/$name.fields.tsv.gz"
         echo "$2/$name.fields.tsv.gz"
     done
 }
 
-generate "$root/testdata" testdata
-if [ -d "$shared" ]; then
-    generate "$shared" shared
-else
-    echo "warning: $shared is absent; only testdata/ references regenerated" >&2
-fi
-echo "tshark: $version"
-du -cb "$out"/*/*.fields.tsv.gz | tail -n 1
+reference_folders generate '*.fields.tsv.gz'

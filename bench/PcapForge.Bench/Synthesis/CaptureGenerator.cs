@@ -11,9 +11,30 @@ public enum GeneratedFormat
     Pcap,
 }
 
-/// <summary>What a generation wrote.</summary>
+/// <summary>Which traffic <see cref="CaptureGenerator"/> synthesises.</summary>
+public enum TrafficProfile
+{
+    /// <summary><see cref="TrafficSynthesizer"/>: opaque request/response TCP connections on port 443, 24 at a time.</summary>
+    Default,
+
+    /// <summary><see cref="RealisticSynthesizer"/>: HTTP, SSH, SMTP, DNS, ICMP and failed connections over IPv4 and IPv6, thousands at a time.</summary>
+    Realistic,
+}
+
+/// <summary>A seeded source of frames with non-decreasing timestamps.</summary>
+public interface IFrameSynthesizer
+{
+    /// <summary>Writes the next frame into <paramref name="frame"/> (at least <see cref="PacketBuilder.MaximumFrameLength"/> bytes) and returns its length.</summary>
+    int Next(Span<byte> frame, out long timestampNs);
+
+    /// <summary>Connections (flows) started so far.</summary>
+    long SessionsStarted { get; }
+}
+
+/// <summary>What a generation wrote. <paramref name="Protocols"/> and <paramref name="PeakLiveFlows"/> come from the realistic profile only.</summary>
 public sealed record GenerationResult(string Path, long FileSize, long Frames, long Sessions, long SmallFrames, long MidFrames,
-    long FullFrames, long FirstTimestampNs, long LastTimestampNs, TimeSpan Elapsed);
+    long FullFrames, long FirstTimestampNs, long LastTimestampNs, TimeSpan Elapsed, IReadOnlyList<ProtocolCount>? Protocols = null,
+    int PeakLiveFlows = 0);
 
 /// <summary>
 /// Writes a synthetic capture of at least a given size with the project's own writers (<see cref="PcapNgWriter"/>,
@@ -26,14 +47,16 @@ public static class CaptureGenerator
 
     public const uint SnapLength = 262144;
 
-    public static GenerationResult Generate(string path, long targetBytes, GeneratedFormat format, int seed, TrafficOptions? options = null,
-        Action<long, long>? progress = null)
+    public static GenerationResult Generate(string path, long targetBytes, GeneratedFormat format, int seed,
+        TrafficProfile profile = TrafficProfile.Default, TrafficOptions? options = null, Action<long, long>? progress = null)
     {
         var clock = Stopwatch.StartNew();
         string full = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
         string temporary = full + ".partial";
-        var synthesizer = new TrafficSynthesizer(seed, options);
+        IFrameSynthesizer synthesizer = profile == TrafficProfile.Realistic
+            ? new RealisticSynthesizer(seed)
+            : new TrafficSynthesizer(seed, options);
         byte[] frame = new byte[TrafficSynthesizer.MaxFrameLength];
         long frames = 0, small = 0, mid = 0, fullSize = 0, written, first = 0, last = 0;
 
@@ -46,7 +69,9 @@ public static class CaptureGenerator
             {
                 var ng = new PcapNgWriter(stream, leaveOpen: true);
                 ng.WriteSectionHeader(hardware: "synthetic",
-                    userApplication: $"PcapForge.Bench generate (seed {seed})");
+                    userApplication: profile == TrafficProfile.Realistic
+                        ? $"PcapForge.Bench generate --profile realistic (seed {seed})"
+                        : $"PcapForge.Bench generate (seed {seed})");
                 int id = ng.AddInterface(new InterfaceDescription(LinkTypes.Ethernet, SnapLength) { Name = "eth0" });
                 write = (ts, data) => ng.WritePacket(id, ts, data, data.Length);
                 complete = ng.Complete;
@@ -89,6 +114,8 @@ public static class CaptureGenerator
 
         File.Move(temporary, full, overwrite: true);
         long size = new FileInfo(full).Length;
-        return new GenerationResult(full, size, frames, synthesizer.SessionsStarted, small, mid, fullSize, first, last, clock.Elapsed);
+        var realistic = synthesizer as RealisticSynthesizer;
+        return new GenerationResult(full, size, frames, realistic?.FlowsCaptured ?? synthesizer.SessionsStarted, small, mid, fullSize, first, last,
+            clock.Elapsed, realistic?.Protocols, realistic?.PeakLiveFlows ?? 0);
     }
 }

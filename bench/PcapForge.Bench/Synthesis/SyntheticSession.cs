@@ -1,7 +1,13 @@
 namespace PcapForge.Bench.Synthesis;
 
 /// <summary>One segment a session wants sent: who sends it, its flags and its payload.</summary>
-public readonly record struct SegmentPlan(bool FromClient, TcpFlags Flags, ReadOnlyMemory<byte> Payload);
+/// <remarks>
+/// Used by the realistic profile only: <paramref name="DelayNs"/> is the time since the connection's previous segment;
+/// <paramref name="AcknowledgedBytes"/>, when not negative, is how many payload bytes of the other side the segment
+/// acknowledges (a receiver acknowledges what has reached it, not what the sender has sent since); when negative it
+/// acknowledges all the other side has sent.
+/// </remarks>
+public readonly record struct SegmentPlan(bool FromClient, TcpFlags Flags, ReadOnlyMemory<byte> Payload, long DelayNs = 0, long AcknowledgedBytes = -1);
 
 /// <summary>
 /// What happens on one TCP connection, as a script of segments. The <see cref="TrafficSynthesizer"/> interleaves

@@ -41,7 +41,7 @@ public sealed record TrafficOptions
 /// timestamps, interleaving many <see cref="SyntheticSession"/>s between client hosts in 10.0.0.0/8 and
 /// servers in the documentation ranges 198.51.100.0/24 and 203.0.113.0/24.
 /// </summary>
-public sealed class TrafficSynthesizer
+public sealed class TrafficSynthesizer : IFrameSynthesizer
 {
     /// <summary>A frame buffer of this size fits any frame the synthesizer writes.</summary>
     public const int MaxFrameLength = PacketBuilder.MaximumFrameLength;
