@@ -33,6 +33,8 @@ internal sealed class FlowRows
             .Set("orig_ip_bytes", f.Orig.IpBytes)
             .Set("resp_pkts", f.Resp.Packets)
             .Set("resp_ip_bytes", f.Resp.IpBytes)
+            .Set("orig_frame_bytes", f.Orig.FrameBytes)
+            .Set("resp_frame_bytes", f.Resp.FrameBytes)
             .Set("tunnel_parents", f.TunnelParent is null ? null : new[] { f.TunnelParent })
             .Set("orig_l2_addr", Mac(f.Orig.L2Address))
             .Set("resp_l2_addr", Mac(f.Resp.L2Address))

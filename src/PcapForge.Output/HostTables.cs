@@ -32,6 +32,8 @@ public static class HostTables
         C("orig_ip_bytes", ColumnType.Int64, "IP bytes the originator sent (IP total length, headers included)"),
         C("resp_pkts", ColumnType.Int64, "Packets the responder sent"),
         C("resp_ip_bytes", ColumnType.Int64, "IP bytes the responder sent"),
+        C("orig_frame_bytes", ColumnType.Int64, "Frame bytes (on the wire) the originator sent, as tshark's conversation table and Argus count them"),
+        C("resp_frame_bytes", ColumnType.Int64, "Frame bytes (on the wire) the responder sent"),
         C("tunnel_parents", ColumnType.StringList, "flow_uid of the tunnel flow (GRE, VXLAN, IP-in-IP…) this flow was carried in"),
         C("orig_l2_addr", ColumnType.String, "Originator's MAC address (outermost Ethernet header)"),
         C("resp_l2_addr", ColumnType.String, "Responder's MAC address"),
