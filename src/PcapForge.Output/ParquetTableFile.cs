@@ -82,14 +82,38 @@ internal sealed class ParquetTableFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Memory the buffered rows of one file may hold before they are written as a row group, even when fewer than the
+    /// row-group rows: wide rows (a flows row holds a dozen strings, about 1 KB) would otherwise make memory grow with
+    /// the number of rows up to the first row group (measured: 177 -> 283 MiB peak RSS from 32,000 to 91,000 flows).
+    /// </summary>
+    public const long RowGroupBytes = 32L << 20;
+
+    private long _bufferedBytes;
+
     /// <summary>Buffers one row (already validated); a full buffer is written as a row group.</summary>
     public void Append(object?[] values)
     {
+        long bytes = 0;
         for (int i = 0; i < _columns.Length; i++)
-            _columns[i].Add(values[i]);
-        if (++_buffered == _rowGroupRows)
+        {
+            object? value = values[i];
+            _columns[i].Add(value);
+            bytes += EstimatedSize(value);
+        }
+
+        _bufferedBytes += bytes;
+        if (++_buffered == _rowGroupRows || _bufferedBytes >= RowGroupBytes)
             WriteRowGroup();
     }
+
+    /// <summary>Rough bytes a buffered value holds: a string object and its UTF-16 characters, or one slot.</summary>
+    private static long EstimatedSize(object? value) => value switch
+    {
+        string s => 32 + 2L * s.Length,
+        IReadOnlyList<string> list => 32 + list.Sum(e => 32 + 2L * (e?.Length ?? 0)),
+        _ => 16,
+    };
 
     /// <summary>Writes the rows still buffered and the footer, and closes the file (still under its temporary name).</summary>
     public void Finish()
@@ -159,6 +183,7 @@ internal sealed class ParquetTableFile : IDisposable
         foreach (var column in _columns)
             column.Clear();
         _buffered = 0;
+        _bufferedBytes = 0;
     }
 
     private void Guard(Action action)

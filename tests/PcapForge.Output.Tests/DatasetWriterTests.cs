@@ -112,6 +112,26 @@ public class DatasetWriterTests
     }
 
     [Fact]
+    public void WideRowsAreWrittenBeforeTheRowCountWhenTheirBufferedBytesReachTheBound()
+    {
+        using var dir = new TempDirectory();
+        var wide = new RecordTableDescriptor("notes", "Wide rows", [new("text", ColumnType.String, "")]);
+        string text = new('x', 64 * 1024); // about 128 KiB buffered per row
+        int perGroup = (int)(ParquetTableFile.RowGroupBytes / (32 + 2L * text.Length)) + 1;
+        string path = dir["w.notes.parquet"];
+        using (var writer = DatasetWriter.Create(new DatasetOptions(dir["w.parquet"]), [wide]))
+        {
+            var table = writer.Table("notes");
+            for (int i = 0; i < perGroup * 2 + 10; i++)
+                table.Append([text]);
+            writer.Complete();
+        }
+
+        Assert.Equal(new object[] { (long)perGroup, (long)perGroup, 10L },
+            Duck.Rows($"SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata('{path}') ORDER BY 1").Select(r => r[1]));
+    }
+
+    [Fact]
     public void RowsAreWrittenInRowGroupsOfTheGivenSizeAndFiltersOnTimestampsSkipNoMatchingRows()
     {
         using var dir = new TempDirectory();
