@@ -71,6 +71,20 @@ public sealed class AnalyzeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Partitioned_by_date_in_a_hive_tree_that_query_reads()
+    {
+        string output = _dir + "/hive/";
+        var (exit, _, error) = CliRunner.Run("analyze", Capture("mixed-2ifaces.pcapng"), Capture("ssh-session.pcapng"), "--out", output, "--partition-by", "date");
+        Assert.True(exit == 0, error);
+        var dates = Directory.GetDirectories(Path.Combine(output, "flows")).Select(d => Path.GetFileName(d)!).ToArray();
+        Assert.Equal(["date=2026-11-24"], dates);
+        var (qexit, text, qerror) = CliRunner.Run("query", output, "--format", "csv",
+            "select count(*) as flows, count(distinct capture_id) as captures, min(date) as date from flows");
+        Assert.True(qexit == 0, qerror);
+        Assert.Equal("flows,captures,date\n13,2,2026-11-24\n", text.Replace("\r\n", "\n"));
+    }
+
+    [Fact]
     public void An_existing_output_is_kept_without_force()
     {
         string output = Path.Combine(_dir, "x.parquet");
