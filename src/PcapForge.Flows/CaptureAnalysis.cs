@@ -159,7 +159,8 @@ public sealed class CaptureAnalysis
         }
         finally
         {
-            foreach (var w in workers)
+            // Worker 0 reads with the first reader; the others opened their own.
+            foreach (var w in workers.Skip(1))
                 w?.Reader.Dispose();
             first.Dispose();
         }
@@ -233,7 +234,7 @@ public sealed class CaptureAnalysis
             _protocolIds = engine.Registry.Protocols.Select(p => p.Id).ToArray();
             Anomalies = new AnomalyWriter(engine.Registry, output, captureId);
             _streams = new StreamDispatcher(engine.Registry, options.Reassembly, output, (flow, name, detail) => Anomalies.Stream(flow, name, detail));
-            _records = new FrameRecords(engine.Registry, output, captureId);
+            _records = new FrameRecords(engine.Registry, output, captureId, Anomalies);
             _table = new FlowTable(new FlowWriter(this), captureId, options.Timeouts);
         }
 
@@ -455,7 +456,8 @@ public sealed class CaptureAnalysis
     /// Records per-packet dissectors write during a frame: held until the frame's flow is known, then written with
     /// its uid.
     /// </summary>
-    private sealed class FrameRecords(DissectorRegistry registry, IRowSink output, string captureId) : Abstractions.Records.IRecordSink
+    private sealed class FrameRecords(DissectorRegistry registry, IRowSink output, string captureId, AnomalyWriter anomalies)
+        : Abstractions.Records.IRecordSink
     {
         private readonly List<(int Table, object?[] Row)> _pending = new();
 
@@ -464,19 +466,19 @@ public sealed class CaptureAnalysis
         public void Write(Abstractions.Records.RecordTableHandle table, object?[] values)
         {
             var tables = registry.RecordTables;
-            if ((uint)table.Id >= (uint)tables.Count || values.Length != tables[table.Id].Columns.Count - 2)
-                return;
-            var written = tables[table.Id];
-            var row = new object?[written.Columns.Count];
-            for (int i = 0; i < values.Length; i++)
+            if ((uint)table.Id >= (uint)tables.Count)
             {
-                int w = DissectorRegistry.WrittenIndex(written, i);
-                if (RecordValues.Check(written.Columns[w], values[i]) is not null)
-                    return;
-                row[w] = RecordValues.Normalise(written.Columns[w].Type, values[i]);
+                anomalies.Frame("engine.record_invalid", $"a record for table handle {table.Id}, which no dissector declared");
+                return;
             }
 
-            row[written.IndexOf(DissectorRegistry.CaptureIdColumn)] = captureId;
+            var row = RecordValues.Row(tables[table.Id], values, captureId, out string? problem);
+            if (row is null)
+            {
+                anomalies.Frame("engine.record_invalid", problem!);
+                return;
+            }
+
             _pending.Add((table.Id, row));
         }
 
@@ -508,6 +510,10 @@ public sealed class CaptureAnalysis
             _frame = frame;
             _hasTs = true;
         }
+
+        /// <summary>An anomaly of the frame being decoded that no layer raised (a per-packet record that does not fit its table).</summary>
+        public void Frame(string name, string detail) =>
+            Write(_hasTs ? _ts : null, _hasTs ? _frame : null, null, "frame", name, detail, 0);
 
         /// <summary>An anomaly of a flow's byte stream (reassembly, a stream dissector), at the current frame.</summary>
         public void Stream(Flow? flow, string name, string detail) =>

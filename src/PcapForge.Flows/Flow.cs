@@ -143,7 +143,7 @@ public sealed class Flow
             if (rs == TcpEndpointState.Reset)
             {
                 if (os is TcpEndpointState.SynSent or TcpEndpointState.SynAckSent ||
-                    (os == TcpEndpointState.Reset && Orig.PayloadBytes == 0 && Resp.PayloadBytes == 0 && o.PayloadBytes == 0 && r.PayloadBytes == 0 && SynAckTs == 0))
+                    (os == TcpEndpointState.Reset && o.PayloadBytes == 0 && r.PayloadBytes == 0 && SynAckTs == 0))
                     return "REJ";
                 return oInactive ? "RSTRH" : "RSTR";
             }

@@ -105,8 +105,7 @@ public sealed class FlowTable
         int flags = ip.TcpFlags;
         if (_flows.TryGetValue(key, out var flow))
         {
-            bool fromA = srcIsA;
-            if (tcp && (flags & (TcpSyn | TcpAck | TcpRst)) == TcpSyn && Reopens(flow, fromA == flow.OrigIsA, ip.Seq))
+            if (tcp && (flags & (TcpSyn | TcpAck | TcpRst)) == TcpSyn && Reopens(flow, srcIsA == flow.OrigIsA, ip.Seq))
             {
                 End(flow, FlowEndReason.Reopened);
                 flow = null;

@@ -221,28 +221,14 @@ internal sealed class StreamDispatcher
             }
 
             var written = tables[table.Id];
-            if (values.Length != written.Columns.Count - 2)
+            var row = RecordValues.Row(written, values, flow.CaptureId, out string? problem);
+            if (row is null)
             {
-                owner._anomaly(flow, "engine.record_invalid", $"'{written.Name}' has {written.Columns.Count - 2} columns, '{entry.Id}' wrote {values.Length} values");
+                owner._anomaly(flow, "engine.record_invalid", $"stream dissector '{entry.Id}': {problem}");
                 return;
             }
 
-            var row = new object?[written.Columns.Count];
-            for (int i = 0; i < values.Length; i++)
-            {
-                int w = DissectorRegistry.WrittenIndex(written, i);
-                string? problem = RecordValues.Check(written.Columns[w], values[i]);
-                if (problem is not null)
-                {
-                    owner._anomaly(flow, "engine.record_invalid", $"'{written.Name}': {problem}");
-                    return;
-                }
-
-                row[w] = RecordValues.Normalise(written.Columns[w].Type, values[i]);
-            }
-
             row[written.IndexOf(DissectorRegistry.FlowUidColumn)] = flow.Uid;
-            row[written.IndexOf(DissectorRegistry.CaptureIdColumn)] = flow.CaptureId;
             owner._output.Write(written, row);
         }
 
@@ -347,6 +333,37 @@ internal sealed class StreamDispatcher
 /// <summary>Type checks and conversions of the values a plugin writes to its record tables.</summary>
 internal static class RecordValues
 {
+    /// <summary>
+    /// The written row of a plugin's record: its values moved past the host's columns, checked and converted, and
+    /// <c>capture_id</c> set (<c>flow_uid</c> is the caller's). Null, with the reason, when the values do not fit.
+    /// </summary>
+    public static object?[]? Row(RecordTableDescriptor written, object?[] values, string captureId, out string? problem)
+    {
+        if (values.Length != written.Columns.Count - 2)
+        {
+            problem = $"'{written.Name}' has {written.Columns.Count - 2} columns, {values.Length} values were written";
+            return null;
+        }
+
+        var row = new object?[written.Columns.Count];
+        for (int i = 0; i < values.Length; i++)
+        {
+            int w = DissectorRegistry.WrittenIndex(written, i);
+            problem = Check(written.Columns[w], values[i]);
+            if (problem is not null)
+            {
+                problem = $"'{written.Name}': {problem}";
+                return null;
+            }
+
+            row[w] = Normalise(written.Columns[w].Type, values[i]);
+        }
+
+        row[written.IndexOf(DissectorRegistry.CaptureIdColumn)] = captureId;
+        problem = null;
+        return row;
+    }
+
     public static string? Check(ColumnDescriptor column, object? value)
     {
         if (value is null)

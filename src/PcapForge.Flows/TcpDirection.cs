@@ -22,8 +22,9 @@ public sealed class TcpDirection
     /// <summary>Holes remembered per direction; past this the oldest is given up as missed (bounded memory).</summary>
     public const int MaxHoles = 16;
 
-    private readonly long[] _holeStart = new long[MaxHoles];
-    private readonly long[] _holeEnd = new long[MaxHoles];
+    // Allocated with the first hole: most directions never have one, and flows are what memory is bounded by.
+    private long[]? _holeStart;
+    private long[]? _holeEnd;
     private int _holes;
 
     public TcpEndpointState State;
@@ -70,7 +71,7 @@ public sealed class TcpDirection
         {
             long sum = ForgottenHoleBytes;
             for (int i = 0; i < _holes; i++)
-                sum += _holeEnd[i] - _holeStart[i];
+                sum += _holeEnd![i] - _holeStart![i];
             return sum;
         }
     }
@@ -141,6 +142,8 @@ public sealed class TcpDirection
 
     private void AddHole(long start, long end)
     {
+        _holeStart ??= new long[MaxHoles];
+        _holeEnd ??= new long[MaxHoles];
         if (_holes == MaxHoles)
         {
             ForgottenHoleBytes += _holeEnd[0] - _holeStart[0];
@@ -158,30 +161,34 @@ public sealed class TcpDirection
     private long FillHoles(long start, long end)
     {
         long filled = 0;
+        if (_holes == 0)
+            return 0;
+        var holeStart = _holeStart!;
+        var holeEnd = _holeEnd!;
         for (int i = 0; i < _holes; i++)
         {
-            long s = Math.Max(start, _holeStart[i]), e = Math.Min(end, _holeEnd[i]);
+            long s = Math.Max(start, holeStart[i]), e = Math.Min(end, holeEnd[i]);
             if (s >= e)
                 continue;
             filled += e - s;
-            if (s == _holeStart[i] && e == _holeEnd[i])
+            if (s == holeStart[i] && e == holeEnd[i])
             {
                 RemoveHole(i);
                 i--;
             }
-            else if (s == _holeStart[i])
+            else if (s == holeStart[i])
             {
-                _holeStart[i] = e;
+                holeStart[i] = e;
             }
-            else if (e == _holeEnd[i])
+            else if (e == holeEnd[i])
             {
-                _holeEnd[i] = s;
+                holeEnd[i] = s;
             }
             else
             {
                 // The segment splits the hole in two.
-                long oldEnd = _holeEnd[i];
-                _holeEnd[i] = s;
+                long oldEnd = holeEnd[i];
+                holeEnd[i] = s;
                 AddHole(e, oldEnd);
             }
         }
@@ -191,8 +198,8 @@ public sealed class TcpDirection
 
     private void RemoveHole(int i)
     {
-        Array.Copy(_holeStart, i + 1, _holeStart, i, _holes - i - 1);
-        Array.Copy(_holeEnd, i + 1, _holeEnd, i, _holes - i - 1);
+        Array.Copy(_holeStart!, i + 1, _holeStart!, i, _holes - i - 1);
+        Array.Copy(_holeEnd!, i + 1, _holeEnd!, i, _holes - i - 1);
         _holes--;
     }
 }

@@ -76,3 +76,30 @@ public class StreamDissectorTests
         Assert.Equal(5_000L, record["ts"]);
     }
 }
+
+/// <summary>The one check and conversion of plugin records, for per-packet and stream dissectors alike.</summary>
+public class RecordValuesTests
+{
+    private static readonly Abstractions.Records.RecordTableDescriptor Written = new("t", "",
+    [
+        new("ts", Abstractions.Records.ColumnType.Timestamp, ""), new("flow_uid", Abstractions.Records.ColumnType.String, ""),
+        new("n", Abstractions.Records.ColumnType.Int32, ""), new("capture_id", Abstractions.Records.ColumnType.String, ""),
+    ]);
+
+    [Fact]
+    public void Values_move_past_flow_uid_and_capture_id_is_set()
+    {
+        var row = RecordValues.Row(Written, [5L, (short)3], "cap", out string? problem);
+        Assert.Null(problem);
+        Assert.Equal(new object?[] { 5L, null, 3, "cap" }, row);
+    }
+
+    [Fact]
+    public void A_wrong_type_or_count_names_the_problem()
+    {
+        Assert.Null(RecordValues.Row(Written, [5L, "three"], "cap", out string? problem));
+        Assert.Equal("'t': column 'n' is Int32, got String", problem);
+        Assert.Null(RecordValues.Row(Written, [5L], "cap", out problem));
+        Assert.Equal("'t' has 2 columns, 1 values were written", problem);
+    }
+}
