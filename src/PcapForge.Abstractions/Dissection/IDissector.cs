@@ -17,8 +17,12 @@ public interface IDissector
 }
 
 /// <summary>
-/// A dissector of a byte stream (HTTP, SSH, SMTP): receives reassembled bytes per direction with explicit gaps,
-/// as Zeek's DeliverStream/Undelivered. Declared now; the flow engine calls it.
+/// A dissector of a connection's payload, with state per flow (HTTP, SSH, SMTP, DNS), as Zeek's analyzers: over TCP
+/// it receives reassembled bytes per direction with explicit gaps (DeliverStream/Undelivered); over UDP one call per
+/// datagram (DeliverPacket). It attaches to <c>tcp.port</c> / <c>udp.port</c> with
+/// <see cref="IDissectorSetup.AttachTo"/>, or to every flow of a transport with
+/// <see cref="IDissectorSetup.AttachHeuristic"/>(<c>"tcp"</c> or <c>"udp"</c>), and is offered a flow until it
+/// confirms or rejects. A parser is called by one thread at a time; different flows may be parsed on different threads.
 /// </summary>
 public interface IStreamDissector
 {
@@ -32,7 +36,11 @@ public interface IStreamDissector
 /// <summary>Per-connection parser of a stream protocol.</summary>
 public interface IStreamParser
 {
-    /// <summary>In-order bytes of one direction. Returns how many bytes it consumed; the rest is offered again with more.</summary>
+    /// <summary>
+    /// In-order bytes of one direction. Returns how many bytes it consumed; the rest is offered again with more
+    /// (return 0 for "incomplete": nothing is lost). Over UDP (<see cref="StreamContext.IsDatagram"/>) each call is
+    /// one whole datagram and the return value is ignored.
+    /// </summary>
     int OnData(StreamDirection direction, ReadOnlySpan<byte> data);
 
     /// <summary>The capture lost <paramref name="length"/> bytes of one direction at this point.</summary>
@@ -52,6 +60,9 @@ public enum StreamDirection
 /// <summary>What a stream parser is told about its connection (filled by the flow engine).</summary>
 public abstract class StreamContext
 {
+    /// <summary>True when the flow is UDP: <see cref="IStreamParser.OnData"/> receives one datagram per call, no gaps.</summary>
+    public virtual bool IsDatagram => false;
+
     /// <summary>The flow's uid, to join records to the flows table.</summary>
     public abstract string FlowUid { get; }
 
