@@ -1,4 +1,4 @@
-using static PcapForge.Flows.Tests.Frames;
+using static PcapForge.TestSupport.Frames;
 
 namespace PcapForge.Flows.Tests;
 

@@ -4,10 +4,14 @@ using PcapForge.Capture.Writing;
 using PcapForge.Dissection;
 using PcapForge.Output;
 
-namespace PcapForge.Flows.Tests;
+using System.Reflection;
+using PcapForge.Flows;
+using Xunit;
+
+namespace PcapForge.TestSupport;
 
 /// <summary>Rows the analysis wrote, by table; each row as column name → value.</summary>
-internal sealed class MemoryRows : IRowSink
+public sealed class MemoryRows : IRowSink
 {
     public Dictionary<string, List<Dictionary<string, object?>>> Tables { get; } = new();
 
@@ -25,16 +29,18 @@ internal sealed class MemoryRows : IRowSink
     }
 }
 
-/// <summary>Runs the analysis with every built-in dissector (loaded from their assemblies, no plugin folder).</summary>
-internal static class Analyzer
+/// <summary>Runs the analysis with every dissector plugin the test project references (loaded from their assemblies, no plugin folder).</summary>
+public static class Analyzer
 {
     private static readonly Lazy<DissectorRegistry> Registry = new(() =>
     {
-        var assemblies = new[]
-        {
-            typeof(Dissectors.Core.Tcp).Assembly, typeof(Dissectors.Link.Arp).Assembly, typeof(Dissectors.Fallback.Lldp).Assembly,
-            typeof(ToyPlugin.ToyLineDissector).Assembly,
-        };
+        // Every dissector plugin the test project references (they are copied beside it), and the toy plugin.
+        var assemblies = Directory.GetFiles(AppContext.BaseDirectory, "PcapForge.Dissectors.*.dll")
+            .Append(Path.Combine(AppContext.BaseDirectory, "PcapForge.ToyPlugin.dll"))
+            .Where(File.Exists)
+            .Order(StringComparer.Ordinal)
+            .Select(path => Assembly.Load(AssemblyName.GetAssemblyName(path)))
+            .ToArray();
         var types = assemblies.SelectMany(a => a.GetTypes()).ToList();
         var loaded = types
             .Select(t => (Type: t, Export: (DissectorExportAttribute?)Attribute.GetCustomAttribute(t, typeof(DissectorExportAttribute))))

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.Net;
 
-namespace PcapForge.Flows.Tests;
+namespace PcapForge.TestSupport;
 
 /// <summary>Builds Ethernet frames carrying IPv4 or IPv6 with TCP, UDP or ICMP, for hand-made conversations.</summary>
-internal static class Frames
+public static class Frames
 {
     public const int Fin = 0x01, Syn = 0x02, Rst = 0x04, Psh = 0x08, Ack = 0x10;
 
@@ -100,7 +100,7 @@ internal static class Frames
 /// A TCP conversation between a client and a server written step by step, each side keeping its own sequence
 /// numbers: <c>C(Syn)</c>, <c>S(Syn | Ack)</c>, <c>C(Ack, "GET")</c>…
 /// </summary>
-internal sealed class Conversation
+public sealed class Conversation
 {
     private readonly List<(long, byte[])> _frames = new();
     private readonly string _client, _server;
@@ -143,13 +143,13 @@ internal sealed class Conversation
         byte[] payload = System.Text.Encoding.ASCII.GetBytes(data);
         uint mySeq = seq ?? (client ? _clientSeq : _serverSeq);
         uint theirs = client ? _serverSeq : _clientSeq;
-        uint ack = (flags & global::PcapForge.Flows.Tests.Frames.Ack) != 0 ? theirs : 0;
+        uint ack = (flags & PcapForge.TestSupport.Frames.Ack) != 0 ? theirs : 0;
         var frame = client
-            ? global::PcapForge.Flows.Tests.Frames.Tcp(_client, _clientPort, _server, _serverPort, flags, mySeq, ack, payload, window)
-            : global::PcapForge.Flows.Tests.Frames.Tcp(_server, _serverPort, _client, _clientPort, flags, mySeq, ack, payload, window);
+            ? PcapForge.TestSupport.Frames.Tcp(_client, _clientPort, _server, _serverPort, flags, mySeq, ack, payload, window)
+            : PcapForge.TestSupport.Frames.Tcp(_server, _serverPort, _client, _clientPort, flags, mySeq, ack, payload, window);
         _frames.Add((_ts, frame));
         _ts += Step;
-        uint next = mySeq + (uint)payload.Length + (uint)((flags & (global::PcapForge.Flows.Tests.Frames.Syn | global::PcapForge.Flows.Tests.Frames.Fin)) != 0 ? 1 : 0);
+        uint next = mySeq + (uint)payload.Length + (uint)((flags & (PcapForge.TestSupport.Frames.Syn | PcapForge.TestSupport.Frames.Fin)) != 0 ? 1 : 0);
         if (seq is null || next - (client ? _clientSeq : _serverSeq) < 0x8000_0000)
         {
             if (client)
