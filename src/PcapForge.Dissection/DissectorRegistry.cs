@@ -423,7 +423,8 @@ public sealed class DissectorRegistry
                 // A stream dissector is fed by the flow engine: its attachments name the flows to offer it, and do
                 // not enter the per-packet tables.
                 _registry._streams.Add(new StreamDissectorEntry(index, p.Id, stream,
-                    _attach.Where(a => a.Item1 == "tcp.port").Select(a => (int)a.Item2).ToHashSet(), _heuristics.Contains("tcp")));
+                    _attach.Where(a => a.Item1 == "tcp.port").Select(a => (int)a.Item2).ToHashSet(), _heuristics.Contains("tcp"),
+                    _attach.Where(a => a.Item1 == "udp.port").Select(a => (int)a.Item2).ToHashSet(), _heuristics.Contains("udp")));
                 _attach.Clear();
                 _heuristics.Clear();
             }
@@ -449,5 +450,19 @@ public sealed class DissectorRegistry
     }
 }
 
-/// <summary>A stream dissector as the flow engine sees it.</summary>
-public sealed record StreamDissectorEntry(int Protocol, string Id, IStreamDissector Dissector, IReadOnlySet<int> Ports, bool Heuristic);
+/// <summary>
+/// A stream dissector as the flow engine sees it: the TCP flows it is offered (by port, or all with
+/// <paramref name="Heuristic"/>) and the UDP flows (<paramref name="UdpPorts"/>, <paramref name="UdpHeuristic"/>).
+/// </summary>
+public sealed record StreamDissectorEntry(int Protocol, string Id, IStreamDissector Dissector, IReadOnlySet<int> Ports, bool Heuristic,
+    IReadOnlySet<int> UdpPorts, bool UdpHeuristic)
+{
+    public bool OnTcp => Heuristic || Ports.Count > 0;
+
+    public bool OnUdp => UdpHeuristic || UdpPorts.Count > 0;
+
+    /// <summary>Whether a flow between these ports of that transport is offered to the dissector.</summary>
+    public bool Wants(bool udp, int origPort, int respPort) => udp
+        ? UdpHeuristic || UdpPorts.Contains(respPort) || UdpPorts.Contains(origPort)
+        : Heuristic || Ports.Contains(respPort) || Ports.Contains(origPort);
+}

@@ -219,6 +219,7 @@ public sealed class CaptureAnalysis
         private readonly string[] _protocolIds;
         private readonly StreamDispatcher _streams;
         private readonly FrameRecords _records;
+        private const int UdpProtocol = 17;
         private readonly FlowTable _table;
 
         public Worker(DissectionEngine engine, IRowSink output, AnalysisOptions options, string captureId, CaptureReader reader, int index, int count)
@@ -299,6 +300,8 @@ public sealed class CaptureAnalysis
                     parent = flow?.Uid;
                     if (flow is not null && level.HasTcp && streams.Any)
                         streams.Segment(flow, isOrig, ref level, Payload(ref level, frame.Data));
+                    else if (flow is not null && level.Protocol == UdpProtocol && level.HasPorts && streams.AnyUdp)
+                        streams.Datagram(flow, isOrig, Payload(ref level, frame.Data));
                 }
 
                 if (_records.Pending > 0)

@@ -5,9 +5,9 @@ using PcapForge.Dissection;
 namespace PcapForge.Flows;
 
 /// <summary>
-/// Feeds the stream dissectors (HTTP, SSH…) with the TCP byte streams of the flows offered to them — by port
-/// attachment or, for heuristic dissectors, every TCP flow — until they confirm or reject. Only flows with a live
-/// parser keep reassembly state; the others cost nothing past the first segment.
+/// Feeds the stream dissectors (HTTP, SSH, DNS…) with the TCP byte streams and the UDP datagrams of the flows offered
+/// to them — by port attachment or, for heuristic dissectors, every flow of the transport — until they confirm or
+/// reject. Only flows with a live parser keep reassembly state; the others cost nothing past the first packet.
 /// </summary>
 internal sealed class StreamDispatcher
 {
@@ -28,9 +28,15 @@ internal sealed class StreamDispatcher
         _output = output;
         _anomaly = anomaly;
         _entries = registry.StreamDissectors.ToArray();
+        Any = _entries.Any(e => e.OnTcp);
+        AnyUdp = _entries.Any(e => e.OnUdp);
     }
 
-    public bool Any => _entries.Length > 0;
+    /// <summary>Some dissector wants TCP flows.</summary>
+    public bool Any { get; }
+
+    /// <summary>Some dissector wants UDP flows.</summary>
+    public bool AnyUdp { get; }
 
     /// <summary>Number of the frame and its time, for the parsers' context.</summary>
     public long Frame { get; set; }
@@ -45,7 +51,7 @@ internal sealed class StreamDispatcher
         var streams = flow.Streams as FlowStreams;
         if (streams is null)
         {
-            streams = Offer(flow);
+            streams = Offer(flow, udp: false);
             if (streams is null)
             {
                 flow.Streams = Dead.Instance;
@@ -72,12 +78,41 @@ internal sealed class StreamDispatcher
             Drop(flow, streams);
     }
 
+    /// <summary>A UDP datagram of a flow: its payload goes whole to each of the flow's parsers (one call per datagram).</summary>
+    public void Datagram(Flow flow, bool isOrig, ReadOnlySpan<byte> payload)
+    {
+        if (flow.Streams is Dead)
+            return;
+        var streams = flow.Streams as FlowStreams;
+        if (streams is null)
+        {
+            streams = Offer(flow, udp: true);
+            if (streams is null)
+            {
+                flow.Streams = Dead.Instance;
+                return;
+            }
+
+            flow.Streams = streams;
+        }
+
+        var direction = isOrig ? StreamDirection.FromOriginator : StreamDirection.FromResponder;
+        foreach (var slot in streams.Slots)
+        {
+            if (!slot.Rejected)
+                slot.Datagram(direction, payload);
+        }
+
+        if (streams.Live == 0)
+            Drop(flow, streams);
+    }
+
     /// <summary>The flow ended: holes become gaps, held bytes are delivered, the parsers are told.</summary>
     public void End(Flow flow)
     {
         if (flow.Streams is not FlowStreams streams)
             return;
-        for (int dir = 0; dir < 2; dir++)
+        for (int dir = 0; dir < streams.Streams.Length; dir++)
             streams.Streams[dir].Finish(streams.Targets[dir]);
         foreach (var slot in streams.Slots)
         {
@@ -95,15 +130,15 @@ internal sealed class StreamDispatcher
         flow.Streams = Dead.Instance;
     }
 
-    private FlowStreams? Offer(Flow flow)
+    private FlowStreams? Offer(Flow flow, bool udp)
     {
         List<Slot>? slots = null;
         foreach (var e in _entries)
         {
-            if (!e.Heuristic && !e.Ports.Contains(flow.RespPort) && !e.Ports.Contains(flow.OrigPort))
+            if (!e.Wants(udp, flow.OrigPort, flow.RespPort))
                 continue;
             slots ??= new List<Slot>();
-            var slot = new Slot(this, flow, e);
+            var slot = new Slot(this, flow, e, udp);
             try
             {
                 slot.Parser = e.Dissector.CreateParser(slot);
@@ -117,7 +152,7 @@ internal sealed class StreamDispatcher
             slots.Add(slot);
         }
 
-        return slots is null || slots.Count == 0 ? null : new FlowStreams(this, slots);
+        return slots is null || slots.Count == 0 ? null : new FlowStreams(this, slots, udp);
     }
 
     /// <summary>Marks a flow whose streams nobody wants.</summary>
@@ -128,9 +163,17 @@ internal sealed class StreamDispatcher
 
     private sealed class FlowStreams
     {
-        public FlowStreams(StreamDispatcher owner, List<Slot> slots)
+        public FlowStreams(StreamDispatcher owner, List<Slot> slots, bool udp)
         {
             Slots = slots;
+            if (udp)
+            {
+                // Datagrams are delivered as they come: nothing to reassemble.
+                Streams = [];
+                Targets = [];
+                return;
+            }
+
             Streams = [new TcpStream(owner._options, owner._budget), new TcpStream(owner._options, owner._budget)];
             // Relative offset 0 is the byte after the SYN, or the first byte seen mid-stream (TcpDirection.Base).
             Streams[0].Start(0);
@@ -175,7 +218,7 @@ internal sealed class StreamDispatcher
     }
 
     /// <summary>One parser on one flow, with what it has not consumed yet in each direction; it is the parser's <see cref="StreamContext"/>.</summary>
-    private sealed class Slot(StreamDispatcher owner, Flow flow, StreamDissectorEntry entry) : StreamContext, IRecordSink
+    private sealed class Slot(StreamDispatcher owner, Flow flow, StreamDissectorEntry entry, bool datagram) : StreamContext, IRecordSink
     {
         private readonly byte[]?[] _carry = new byte[]?[2];
         private readonly int[] _carryLength = new int[2];
@@ -187,6 +230,8 @@ internal sealed class StreamDispatcher
         public bool Rejected { get; private set; }
 
         public override string FlowUid => flow.Uid;
+
+        public override bool IsDatagram => datagram;
 
         public override long CurrentFrame => owner.Frame;
 
@@ -250,6 +295,19 @@ internal sealed class StreamDispatcher
             int rest = _carryLength[d] - consumed;
             Buffer.BlockCopy(_carry[d]!, consumed, _carry[d]!, 0, rest);
             _carryLength[d] = rest;
+        }
+
+        /// <summary>One UDP datagram, whole; what the parser returns does not matter.</summary>
+        public void Datagram(StreamDirection direction, ReadOnlySpan<byte> data)
+        {
+            try
+            {
+                Parser!.OnData(direction, data);
+            }
+            catch (Exception e)
+            {
+                Fail(e);
+            }
         }
 
         public void Gap(StreamDirection direction, long length)

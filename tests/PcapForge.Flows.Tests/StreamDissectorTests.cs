@@ -103,3 +103,41 @@ public class RecordValuesTests
         Assert.Equal("'t' has 2 columns, 1 values were written", problem);
     }
 }
+
+/// <summary>UDP flows handed to a datagram dissector (the toy datagram protocol of the ToyPlugin).</summary>
+public class DatagramDissectorTests
+{
+    [Fact]
+    public void Each_datagram_reaches_the_flows_parser_whole_and_in_order()
+    {
+        var frames = new List<(long, byte[])>
+        {
+            (1_000, Udp("10.0.0.1", 5000, "10.0.0.2", 9999, "TOY ping"u8.ToArray())),
+            (2_000, Udp("10.0.0.2", 9999, "10.0.0.1", 5000, "TOY pong"u8.ToArray())),
+            (3_000, Udp("10.0.0.1", 5000, "10.0.0.2", 9999, "TOY again"u8.ToArray())),
+        };
+        var rows = Analyzer.Run(frames);
+        var flow = Assert.Single(rows["flows"]);
+        Assert.Equal("toydgram", flow["service"]);
+        var d = rows["toy_datagrams"];
+        Assert.Equal(["ping", "pong", "again"], d.Select(r => (string)r["word"]!));
+        Assert.Equal([true, false, true], d.Select(r => (bool)r["is_orig"]!));
+        Assert.All(d, r => Assert.Equal(true, r["datagram"]));
+        Assert.All(d, r => Assert.Equal(flow["flow_uid"], r["flow_uid"]));
+    }
+
+    [Fact]
+    public void Other_ports_and_rejected_flows_get_no_records()
+    {
+        var frames = new List<(long, byte[])>
+        {
+            (1_000, Udp("10.0.0.1", 5000, "10.0.0.2", 9998, "TOY elsewhere"u8.ToArray())),
+            (2_000, Udp("10.0.0.1", 5001, "10.0.0.2", 9999, "hello"u8.ToArray())),
+            (3_000, Udp("10.0.0.1", 5001, "10.0.0.2", 9999, "TOY late"u8.ToArray())),
+        };
+        var rows = Analyzer.Run(frames);
+        Assert.Equal(2, rows["flows"].Count);
+        Assert.All(rows["flows"], f => Assert.Null(f["service"]));
+        Assert.Empty(rows["toy_datagrams"]);
+    }
+}
