@@ -92,7 +92,7 @@ public sealed class SshDissector : IStreamDissector
             new ColumnDescriptor("server_software", ColumnType.String, "Software version of the server's identification string"),
             new ColumnDescriptor("server_comments", ColumnType.String, "Comments of the server's identification string"),
             new ColumnDescriptor("server_other_lines", ColumnType.StringList, $"Lines the server sent before its identification string (RFC 4253 §4.2), at most {MaxOtherLines}"),
-            new ColumnDescriptor("kex_alg", ColumnType.String, "Negotiated key exchange method: the first of the client's kex algorithms the server also offers (RFC 4253 §7.1)"),
+            new ColumnDescriptor("kex_alg", ColumnType.String, "Negotiated key exchange method: the first of the client's kex algorithms the server also offers (RFC 4253 §7.1); null when none is common (Zeek: 'Algorithm negotiation failed')"),
             new ColumnDescriptor("host_key_alg", ColumnType.String, "Negotiated server host key algorithm"),
             new ColumnDescriptor("cipher_alg", ColumnType.String, "Negotiated encryption algorithm; as Zeek, 'To server: x, to client: y' when the two directions differ"),
             new ColumnDescriptor("mac_alg", ColumnType.String, "Negotiated MAC algorithm (same form as cipher_alg)"),
@@ -227,7 +227,8 @@ public sealed class SshDissector : IStreamDissector
                 // The first binary byte of this side: both identification strings are known by now (a side sends
                 // binary packets only after reading its peer's), so the packet format can be chosen.
                 side.Phase = ChooseFormat(side);
-                side.Messages = new List<string>();
+                if (side.Phase != Phase.Stopped)
+                    side.Messages = new List<string>();
             }
 
             switch (side.Phase)

@@ -108,6 +108,14 @@ public class SshDissectorTests
     }
 
     [Fact]
+    public void The_record_time_is_that_of_the_frame_completing_the_first_identification_line()
+    {
+        // The harness numbers segments from 1 and gives segment n the time 1.7e18 + n ms.
+        var run = Ssh.Run([Client("SSH-2.0-Open"), Server(ServerId + "\r\n"), Client("SSH_9.2\r\n")]);
+        Assert.Equal(1_700_000_000_000_000_000 + 2 * 1_000_000L, OneRow(run)["ts"]);
+    }
+
+    [Fact]
     public void Before_newkeys_nothing_is_counted_as_encrypted()
     {
         var run = Ssh.Run(Session().Take(5).ToList());
@@ -222,6 +230,8 @@ public class SshDissectorTests
         Assert.Null(row["client_proto_version"]);
         Assert.Equal(ServerId, row["server"]);
         Assert.Null(row["version"]);
+        // What the server sends to a client that is not SSH is an error text, not packets: not parsed.
+        Assert.Null(row["server_kex_messages"]);
     }
 
     [Fact]
