@@ -70,7 +70,7 @@ public class SshDissectorTests
     public void Directions_that_negotiate_differently_are_both_named_as_zeek_does()
     {
         byte[] server = Packet(KexInitPayload(ServerKex, ServerHostKeys, "aes128-ctr", "chacha20-poly1305@openssh.com", Macs, Macs, "none", "none", "", ""));
-        var run = Ssh.Run([Client(ClientId + "\r\n"), Server(ServerId + "\r\n"), Client(ClientKexInit()), Server(server)]);
+        var run = Ssh.AssertSameOnEverySplit([Client(ClientId + "\r\n"), Server(ServerId + "\r\n"), Client(ClientKexInit()), Server(server)]);
         Assert.Equal("To server: aes128-ctr, to client: chacha20-poly1305@openssh.com", OneRow(run)["cipher_alg"]);
     }
 
@@ -118,7 +118,7 @@ public class SshDissectorTests
     [Fact]
     public void Before_newkeys_nothing_is_counted_as_encrypted()
     {
-        var run = Ssh.Run(Session().Take(5).ToList());
+        var run = Ssh.AssertSameOnEverySplit(Session().Take(5).ToList());
         var row = OneRow(run);
         Assert.Equal(false, row["client_newkeys"]);
         Assert.Null(row["encrypted_bytes_orig"]);
@@ -215,7 +215,7 @@ public class SshDissectorTests
     [InlineData("SSH-2.0-x", "SSH-1.5-y", null)]
     public void Version_is_computed_from_both_identification_strings_as_zeek_does(string client, string server, int? version)
     {
-        var row = OneRow(Ssh.Run([Client(client + "\r\n"), Server(server + "\r\n")]));
+        var row = OneRow(Ssh.AssertSameOnEverySplit([Client(client + "\r\n"), Server(server + "\r\n")]));
         Assert.Equal(version, row["version"]);
     }
 
@@ -256,7 +256,7 @@ public class SshDissectorTests
             messages.Add(Client(client));
         if (server.Length > 0)
             messages.Add(Server(server));
-        var run = Ssh.Run(messages);
+        var run = Ssh.AssertSameOnEverySplit(messages);
         Assert.NotNull(run.Rejected);
         Assert.False(run.Confirmed);
         Assert.Empty(run.Records);
@@ -266,7 +266,7 @@ public class SshDissectorTests
     [Fact]
     public void A_server_first_text_protocol_is_rejected_when_the_client_speaks()
     {
-        var run = Ssh.Run([Server("220 mail.example.com ESMTP Postfix\r\n"), Client("EHLO client\r\n")]);
+        var run = Ssh.AssertSameOnEverySplit([Server("220 mail.example.com ESMTP Postfix\r\n"), Client("EHLO client\r\n")]);
         Assert.NotNull(run.Rejected);
         Assert.Empty(run.Records);
     }
@@ -274,7 +274,7 @@ public class SshDissectorTests
     [Fact]
     public void A_server_that_sends_many_lines_and_no_identification_is_rejected()
     {
-        var run = Ssh.Run([Server(string.Concat(Enumerable.Repeat("* OK line\r\n", SshDissector.MaxOtherLines + 1)))]);
+        var run = Ssh.AssertSameOnEverySplit([Server(string.Concat(Enumerable.Repeat("* OK line\r\n", SshDissector.MaxOtherLines + 1)))]);
         Assert.NotNull(run.Rejected);
         Assert.Empty(run.Records);
     }
@@ -402,6 +402,43 @@ public class SshDissectorTests
         Assert.Null(row["encrypted_bytes_orig"]);
         // Without the client's KEXINIT the method is unknown, so the reply's host key is not read.
         Assert.Null(row["host_key"]);
+    }
+
+    /// <summary>
+    /// Damaged sessions (bytes overwritten, messages cut or dropped, at seeded random places) never make the parser
+    /// throw, and give at most one record: a dissector must survive any input (STYLE.md, Malformed input).
+    /// </summary>
+    [Fact]
+    public void Damaged_sessions_never_throw()
+    {
+        var session = Session();
+        for (int seed = 0; seed < 500; seed++)
+        {
+            var random = new Random(seed);
+            var damaged = new List<StreamMessage>();
+            foreach (var m in session)
+            {
+                byte[] data = (byte[])m.Data.Clone();
+                switch (random.Next(4))
+                {
+                    case 0:
+                        for (int i = random.Next(1, 4); i > 0; i--)
+                            data[random.Next(data.Length)] = (byte)random.Next(256);
+                        break;
+                    case 1:
+                        data = data[..random.Next(data.Length)];
+                        break;
+                    case 2 when random.Next(4) == 0:
+                        continue;
+                }
+
+                if (data.Length > 0)
+                    damaged.Add(m with { Data = data });
+            }
+
+            var run = Ssh.RunInSegments(damaged, random.Next(1, 64));
+            Assert.True(run.Records.Count <= 1, $"seed {seed}");
+        }
     }
 
     [Fact]
