@@ -87,6 +87,15 @@ internal sealed class MessageReader(Action<MessageProblem, string> report)
 
             int lf = data.IndexOf((byte)'\n');
             var piece = lf < 0 ? data : data[..(lf + 1)];
+            if (_headerBytes + piece.Length > MaxHeaderSection)
+            {
+                // The section ends exactly at the limit, wherever the segments were cut; the field in progress is lost.
+                report(MessageProblem.HeaderSectionTooLarge, $"header section passed {MaxHeaderSection} bytes; the rest of the message is counted as body");
+                EndHeaders(MaxHeaderSection);
+                m.MessageBytes += data.Length;
+                return;
+            }
+
             data = data[piece.Length..];
             m.MessageBytes += piece.Length;
             _headerBytes += piece.Length;
@@ -96,11 +105,6 @@ internal sealed class MessageReader(Action<MessageProblem, string> report)
             Store(piece);
             if (lf >= 0)
                 EndLine();
-            if (!m.HeadersEnded && _headerBytes > MaxHeaderSection)
-            {
-                report(MessageProblem.HeaderSectionTooLarge, $"header section passed {MaxHeaderSection} bytes; the rest of the message is counted as body");
-                EndHeaders(_headerBytes);
-            }
         }
     }
 
