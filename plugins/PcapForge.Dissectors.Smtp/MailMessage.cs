@@ -47,8 +47,8 @@ internal sealed class MessageReader(Action<MessageProblem, string> report)
     /// <summary>Most addresses kept in <c>to</c> and in <c>cc</c> (Zeek's max_to_addresses is 1000).</summary>
     public const int MaxAddresses = 1000;
 
-    private readonly byte[] _field = new byte[MaxField];
-    private readonly byte[] _unfolded = new byte[MaxField];
+    // Allocated with the first message: a parser is created for every TCP flow the heuristic is offered.
+    private byte[] _field = [], _unfolded = [];
     private MailMessage? _message;
     private int _stored;
     private long _fieldBytes;
@@ -62,6 +62,12 @@ internal sealed class MessageReader(Action<MessageProblem, string> report)
 
     public void Start(MailMessage message)
     {
+        if (_field.Length == 0)
+        {
+            _field = new byte[MaxField];
+            _unfolded = new byte[MaxField];
+        }
+
         _message = message;
         _stored = 0;
         _fieldBytes = 0;

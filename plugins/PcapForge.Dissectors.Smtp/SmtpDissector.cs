@@ -39,14 +39,14 @@ public sealed class SmtpDissector : IStreamDissector
     internal static readonly (string Name, string Description)[] AnomalyDeclarations =
     [
         ("smtp.malformed_reply", "A server line that is not a reply line ('ddd text', 'ddd-text', RFC 5321 §4.2), or a multi-line reply whose lines disagree on the code; the line is skipped"),
-        ("smtp.line_too_long", $"A command or reply line longer than {SmtpParser.MaxLine} bytes with its CRLF (RFC 5321 §4.5.3.1.4-5 say 512; longer lines are accepted up to this limit), or a message line longer than that (reported once per message); the line is read truncated and its rest skipped"),
+        ("smtp.line_too_long", $"A command or reply line longer than {SmtpParser.MaxLine} bytes with its CRLF (RFC 5321 §4.5.3.1.4-5 say 512; longer lines are accepted up to this limit): read truncated, its rest skipped; or a message line longer than that (RFC 5321 §4.5.3.1.6 says 1000), reported once per message"),
         ("smtp.command_without_greeting", "The client sent a command before the server's greeting (a client that does not wait, RFC 5321 §3.1, or a capture that missed the greeting)"),
         ("smtp.unknown_command", "A client line whose verb is not an SMTP command (RFC 5321 §4.1, extensions, X-commands), or an empty line"),
-        ("smtp.malformed_command", "MAIL without FROM:<path>, RCPT without TO:<path> (RFC 5321 §4.1.2) or BDAT without a decimal size (RFC 3030 §3): recorded, but its address or chunk is unknown"),
+        ("smtp.malformed_command", "MAIL without FROM:<path>, RCPT without TO:<path> (RFC 5321 §4.1.2), BDAT without a decimal size (RFC 3030 §3), or a PLAIN/LOGIN response that is not base64 of a user name (RFC 4616): recorded, but its address, chunk or user is unknown"),
         ("smtp.header_too_long", $"A message header field longer than {MessageReader.MaxField} bytes with its folded lines; its value is kept truncated"),
         ("smtp.header_section_too_large", $"A message header section longer than {MessageReader.MaxHeaderSection} bytes; header parsing stops and the rest is counted as body"),
         ("smtp.too_many_addresses", $"More than {SmtpParser.MaxRecipients} RCPT TO recipients in a transaction, or {MessageReader.MaxAddresses} addresses in To or Cc; the rest are not kept"),
-        ("smtp.gap", "The capture lost bytes of the connection (commands, replies, message data or a BDAT chunk); parsing resynchronises at the next line"),
+        ("smtp.gap", "The capture lost bytes of the connection (commands, replies, message data or a BDAT chunk); parsing goes on with the bytes after it if they start a line (a reply code, a verb, message data), else at the next line"),
         ("smtp.unmatched_reply", "A server reply when no command was waiting for one (other than the greeting and an unsolicited 421, RFC 5321 §3.8)"),
         ("smtp.reply_during_data", "The server replied while the client was sending message data; the message is taken as ended there and the client's next line is read as a command"),
         ("smtp.data_end_bare_lf", "The end-of-data line '.' was delimited by a bare LF instead of CRLF (RFC 5321 §4.1.1.4); servers disagree on such endings, which is how SMTP smuggling works"),

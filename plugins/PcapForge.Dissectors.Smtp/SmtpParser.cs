@@ -54,7 +54,7 @@ internal sealed class SmtpParser : IStreamParser
     private bool _confirmed, _rejected;
     private List<(RecordTableHandle Table, object?[] Values)>? _heldRows;
     private List<(SmtpAnomaly Anomaly, string Detail)>? _heldAnomalies;
-    private int _unconfirmedCommands;
+    private int _unconfirmedCommands, _unconfirmedReplies;
 
     // The session.
     private bool _greetingSeen, _noGreetingReported, _tooManyPendingReported;
@@ -73,11 +73,12 @@ internal sealed class SmtpParser : IStreamParser
     private Pending? _blockedOn;
     private long _bdatRemaining;
     private bool _bdatLastChunk;
+    private bool _clientResync;
     private bool _dataLineStart, _dataPrevBareLf, _dataLastByteCr, _dataLongReported;
     private long _dataLineLength;
 
     // The server's side.
-    private bool _serverSkipLine, _serverEncrypted;
+    private bool _serverSkipLine, _serverResync, _serverEncrypted;
     private int _replyCode = -1;
     private readonly List<string> _replyLines = new();
     private bool _replyTooLargeReported;
@@ -116,7 +117,7 @@ internal sealed class SmtpParser : IStreamParser
             if (_serverEncrypted)
                 return;
             Report(SmtpAnomaly.Gap, $"{length} bytes of server replies lost; resynchronising at the next line");
-            _serverSkipLine = true;
+            _serverResync = true;
             return;
         }
 
@@ -125,9 +126,12 @@ internal sealed class SmtpParser : IStreamParser
             case ClientMode.Encrypted:
                 return;
             case ClientMode.Data:
-                Report(SmtpAnomaly.Gap, $"{length} bytes of message data lost; header parsing stops and the end of data is looked for from the next line");
+                // Captures lose whole segments: the bytes after the gap are taken to start a line, so that an end of
+                // data in the next segment is found (a body fragment that happens to start with ".CRLF" is not likely).
+                Report(SmtpAnomaly.Gap, $"{length} bytes of message data lost; header parsing stops");
                 _reader.Gap();
-                _dataLineStart = false;
+                _dataLineStart = true;
+                _dataPrevBareLf = false;
                 return;
             case ClientMode.Bdat when length < _bdatRemaining:
                 Report(SmtpAnomaly.Gap, $"{length} bytes of a BDAT chunk lost");
@@ -143,9 +147,9 @@ internal sealed class SmtpParser : IStreamParser
                 return;
             default:
                 Report(SmtpAnomaly.Gap, $"{length} bytes of client commands lost; resynchronising at the next line");
-                if (_client != ClientMode.SkipLine)
-                    _afterSkip = _client;
-                _client = ClientMode.SkipLine;
+                if (_client == ClientMode.SkipLine)
+                    _client = _afterSkip;
+                _clientResync = true;
                 return;
         }
     }
@@ -224,6 +228,23 @@ internal sealed class SmtpParser : IStreamParser
                     return pos;
                 GoOnWithoutReply();
                 continue;
+            }
+
+            if (_clientResync)
+            {
+                // After a gap: a line that starts with an SMTP verb is taken as a command (captures lose whole
+                // segments); anything else is the rest of a line, skipped.
+                const int longestVerb = 24;
+                int wordEnd = rest[..Math.Min(rest.Length, longestVerb)].IndexOfAny(" \r\n"u8);
+                if (wordEnd < 0 && rest.Length < longestVerb)
+                    return pos;
+                _clientResync = false;
+                if (_client == ClientMode.AuthResponse || wordEnd <= 0 || SmtpCommandLine.Classify(rest[..wordEnd]) == SmtpVerb.Unknown)
+                {
+                    _afterSkip = _client;
+                    _client = ClientMode.SkipLine;
+                    continue;
+                }
             }
 
             if (!_confirmed && !ClientStartPlausible(rest))
@@ -587,6 +608,19 @@ internal sealed class SmtpParser : IStreamParser
                 continue;
             }
 
+            if (_serverResync)
+            {
+                // After a gap: a line that starts like a reply is taken as one; anything else is the rest of a line.
+                if (rest.Length < 4 && rest.IndexOf((byte)'\n') < 0)
+                    return pos;
+                _serverResync = false;
+                if (!SmtpReplyLine.StartsLikeReply(rest[..Math.Min(rest.Length, 4)]))
+                {
+                    _serverSkipLine = true;
+                    continue;
+                }
+            }
+
             if (!_confirmed && !SmtpReplyLine.StartsLikeReply(rest))
             {
                 Reject("the server's line is not an SMTP reply");
@@ -645,6 +679,13 @@ internal sealed class SmtpParser : IStreamParser
 
     private void OnReply(SmtpReply reply)
     {
+        // Replies are held until the flow is confirmed: a server that only ever talks cannot make that list grow.
+        if (!_confirmed && ++_unconfirmedReplies > MaxUnconfirmedCommands + 1)
+        {
+            Reject("no SMTP exchange was accepted");
+            return;
+        }
+
         // The greeting: the first reply, unless the client spoke first and this is the answer to it. A 220 is still
         // the greeting then (a client talking before it, e.g. a spam bot), except after STARTTLS.
         if (!_greetingSeen && (_pending.Count == 0 || (reply.Code == 220 && _pending.Peek().Verb != SmtpVerb.StartTls)))
@@ -933,6 +974,12 @@ internal sealed class SmtpParser : IStreamParser
         return bytes.Length > head.Length ? new string(chars) + "…" : new string(chars);
     }
 
+    private static readonly string?[] CodeTexts = new string?[1000];
+
+    /// <summary>A reply code as text, one string per code for the whole process.</summary>
+    private static string CodeText(int code) =>
+        CodeTexts[code] ??= code.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>A command waiting for its reply.</summary>
     private sealed class Pending
     {
@@ -979,7 +1026,7 @@ internal sealed class SmtpParser : IStreamParser
         {
             LastReply = reply.LastLine;
             if (ReplyCodes.Count < MaxReplyCodes)
-                ReplyCodes.Add(reply.Code.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                ReplyCodes.Add(CodeText(reply.Code));
         }
 
         public void AddRecipient(string address, bool refused, SmtpParser parser)

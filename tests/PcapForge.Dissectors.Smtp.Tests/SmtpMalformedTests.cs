@@ -202,6 +202,14 @@ public class SmtpMalformedTests
     }
 
     [Fact]
+    public void A_server_that_only_talks_is_rejected_before_its_replies_pile_up()
+    {
+        var run = Smtp.Run([Server("220 x\r\n" + Lines(100, "250 ok\r\n"))]);
+        Assert.NotNull(run.Rejected);
+        Assert.Empty(run.Records);
+    }
+
+    [Fact]
     public void A_gap_before_recognition_rejects()
     {
         var run = Smtp.Run([Server("220 mx ESMTP\r\n"), Gap(StreamDirection.FromOriginator, 100), Client("EHLO x\r\n")]);

@@ -409,6 +409,36 @@ public class SmtpParserTests
     }
 
     [Fact]
+    public void A_gap_of_whole_segments_keeps_the_line_after_it()
+    {
+        var run = Smtp.Run(
+        [
+            .. Opening,
+            Client("NOOP\r\n"), Gap(StreamDirection.FromOriginator, 6), Client("HELP\r\n"),
+            Server("250 ok\r\n"), Gap(StreamDirection.FromResponder, 12), Server("214 help\r\n"),
+            Client("QUIT\r\n"), Server("221 bye\r\n"),
+        ]);
+        Assert.Equal(["smtp.gap", "smtp.gap"], run.AnomalyNames);
+        Assert.Equal(["EHLO", "NOOP", "HELP", "QUIT"], run["smtp_commands"].Skip(1).Select(c => (string?)c["command"]));
+        Assert.Equal([250, 250, 214, 221], run["smtp_commands"].Skip(1).Select(c => (int?)c["reply_code"]));
+    }
+
+    [Fact]
+    public void A_gap_before_a_segment_holding_only_the_end_of_data_finds_it()
+    {
+        var run = Smtp.Run(
+        [
+            .. Opening,
+            Client("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"), Server("250 ok\r\n250 ok\r\n354 go\r\n"),
+            Client("Subject: s\r\n\r\nline one\r\n"), Gap(StreamDirection.FromOriginator, 1460), Client(".\r\n"),
+            Server("250 queued\r\n"), Client("QUIT\r\n"), Server("221 bye\r\n"),
+        ]);
+        Assert.Equal(["smtp.gap"], run.AnomalyNames);
+        Assert.Equal(true, Assert.Single(run["smtp"])["accepted"]);
+        Assert.Equal([null, "EHLO", "MAIL", "RCPT", "DATA", ".", "QUIT"], run["smtp_commands"].Select(c => (string?)c["command"]));
+    }
+
+    [Fact]
     public void A_client_that_speaks_before_the_greeting_is_reported_and_the_greeting_still_recognised()
     {
         var run = Smtp.AssertSameOnEverySplit(
