@@ -61,6 +61,8 @@ internal sealed class StreamDispatcher
             flow.Streams = streams;
         }
 
+        if (streams.Idle)
+            return;
         int dir = isOrig ? 0 : 1;
         var me = isOrig ? flow.OrigTcp! : flow.RespTcp!;
         bool syn = (ip.TcpFlags & TcpSyn) != 0;
@@ -75,7 +77,7 @@ internal sealed class StreamDispatcher
         if ((ip.TcpFlags & TcpAck) != 0 && peer.Started && streams.Streams[1 - dir].PendingBytes > 0)
             streams.Streams[1 - dir].Acknowledged(peer.Relative(ip.Ack), streams.Targets[1 - dir]);
         if (streams.Live == 0)
-            Drop(flow, streams);
+            Quiet(flow, streams);
     }
 
     /// <summary>A UDP datagram of a flow: its payload goes whole to each of the flow's parsers (one call per datagram).</summary>
@@ -96,15 +98,17 @@ internal sealed class StreamDispatcher
             flow.Streams = streams;
         }
 
+        if (streams.Idle)
+            return;
         var direction = isOrig ? StreamDirection.FromOriginator : StreamDirection.FromResponder;
         foreach (var slot in streams.Slots)
         {
-            if (!slot.Rejected)
+            if (slot.Listening)
                 slot.Datagram(direction, payload);
         }
 
         if (streams.Live == 0)
-            Drop(flow, streams);
+            Quiet(flow, streams);
     }
 
     /// <summary>The flow ended: holes become gaps, held bytes are delivered, the parsers are told.</summary>
@@ -112,7 +116,7 @@ internal sealed class StreamDispatcher
     {
         if (flow.Streams is not FlowStreams streams)
             return;
-        for (int dir = 0; dir < streams.Streams.Length; dir++)
+        for (int dir = 0; dir < streams.Streams.Length && !streams.Idle; dir++)
             streams.Streams[dir].Finish(streams.Targets[dir]);
         foreach (var slot in streams.Slots)
         {
@@ -121,6 +125,23 @@ internal sealed class StreamDispatcher
         }
 
         Drop(flow, streams);
+    }
+
+    /// <summary>
+    /// No parser wants more bytes: the reassembly state goes; a parser that stopped listening without rejecting
+    /// (<see cref="StreamContext.StopDelivery"/>) is still told when the flow ends.
+    /// </summary>
+    private void Quiet(Flow flow, FlowStreams streams)
+    {
+        if (!streams.Slots.Any(s => !s.Rejected))
+        {
+            Drop(flow, streams);
+            return;
+        }
+
+        foreach (var s in streams.Streams)
+            s.Discard();
+        streams.Idle = true;
     }
 
     private void Drop(Flow flow, FlowStreams streams)
@@ -185,7 +206,10 @@ internal sealed class StreamDispatcher
         public TcpStream[] Streams { get; }
         public Target[] Targets { get; }
 
-        public int Live => Slots.Count(s => !s.Rejected);
+        public int Live => Slots.Count(s => s.Listening);
+
+        /// <summary>Every parser rejected or stopped listening: bytes are no longer reassembled nor delivered.</summary>
+        public bool Idle { get; set; }
     }
 
     /// <summary>Where one direction's in-order bytes go: to every parser still listening.</summary>
@@ -195,7 +219,7 @@ internal sealed class StreamDispatcher
         {
             foreach (var slot in streams.Slots)
             {
-                if (!slot.Rejected)
+                if (slot.Listening)
                     slot.Feed(direction, data);
             }
         }
@@ -204,7 +228,7 @@ internal sealed class StreamDispatcher
         {
             foreach (var slot in streams.Slots)
             {
-                if (!slot.Rejected)
+                if (slot.Listening)
                     slot.Gap(direction, length);
             }
         }
@@ -260,6 +284,13 @@ internal sealed class StreamDispatcher
 
         public override void Reject(string reason) => Rejected = true;
 
+        public override void StopDelivery() => Stopped = true;
+
+        /// <summary>The parser stopped listening (<see cref="StopDelivery"/>) but is told when the flow ends.</summary>
+        public bool Stopped { get; private set; }
+
+        public bool Listening => !Rejected && !Stopped;
+
         public void Write(RecordTableHandle table, object?[] values)
         {
             var tables = owner._registry.RecordTables;
@@ -287,13 +318,13 @@ internal sealed class StreamDispatcher
             if (_carryLength[d] == 0)
             {
                 int used = Offer(direction, data);
-                if (used < data.Length && !Rejected)
+                if (used < data.Length && Listening)
                     Keep(d, data[used..]);
                 return;
             }
 
             Keep(d, data);
-            if (Rejected)
+            if (!Listening)
                 return;
             int consumed = Offer(direction, _carry[d].AsSpan(0, _carryLength[d]));
             int rest = _carryLength[d] - consumed;
@@ -326,7 +357,7 @@ internal sealed class StreamDispatcher
         private int Offer(StreamDirection direction, ReadOnlySpan<byte> data)
         {
             int total = 0;
-            while (total < data.Length && !Rejected)
+            while (total < data.Length && Listening)
             {
                 int used;
                 try

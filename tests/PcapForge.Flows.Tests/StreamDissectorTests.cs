@@ -142,3 +142,28 @@ public class DatagramDissectorTests
         Assert.Empty(rows["toy_datagrams"]);
     }
 }
+
+/// <summary>A parser that stops listening (StreamContext.StopDelivery) keeps its flow's service and is told of the end.</summary>
+public class StopDeliveryTests
+{
+    [Fact]
+    public void No_bytes_after_stop_and_OnEnd_still_called()
+    {
+        var c = new Conversation(serverPort: 7777);
+        c.C(Syn).S(Syn | Ack).C(Ack);
+        c.C(Ack | Psh, "TOY one\nTOY stop\nTOY hidden\n").S(Ack | Psh, "TOY alsohidden\n").C(Ack | Psh, "TOY more\n");
+        c.C(Fin | Ack).S(Fin | Ack).C(Ack);
+        var rows = Analyzer.Run(c.Frames);
+        Assert.Equal("toyline", Assert.Single(rows["flows"])["service"]);
+        Assert.Equal(["one", "stop", "(end)"], rows["toy_lines"].Select(l => (string)l["word"]!));
+    }
+
+    [Fact]
+    public void The_harness_stops_delivering_too()
+    {
+        var toy = new StreamHarness(new ToyPlugin.ToyLineDissector(), "toyline");
+        var run = toy.Run([StreamMessage.Client("TOY stop\nTOY hidden\n"), StreamMessage.Server("TOY x\n")]);
+        Assert.True(run.Stopped);
+        Assert.Equal(["stop", "(end)"], run["toy_lines"].Select(l => (string)l["word"]!));
+    }
+}

@@ -32,6 +32,9 @@ public sealed class StreamRun
     public bool Confirmed { get; internal set; }
     public string? Rejected { get; internal set; }
 
+    /// <summary>The parser called <see cref="StreamContext.StopDelivery"/>: it got no more bytes, and still its OnEnd.</summary>
+    public bool Stopped { get; internal set; }
+
     /// <summary>Rows of one table.</summary>
     public List<Dictionary<string, object?>> this[string table] => Records.Where(r => r.Table == table).Select(r => r.Row).ToList();
 
@@ -155,7 +158,7 @@ public sealed class StreamHarness
         var carry = new[] { new List<byte>(), new List<byte>() };
         foreach (var message in messages)
         {
-            if (run.Rejected is not null)
+            if (run.Rejected is not null || run.Stopped)
                 break;
             context.Frame++;
             int d = (int)message.Direction;
@@ -177,7 +180,7 @@ public sealed class StreamHarness
             carry[d].AddRange(message.Data);
             var pending = carry[d].ToArray();
             int total = 0;
-            while (total < pending.Length && run.Rejected is null)
+            while (total < pending.Length && run.Rejected is null && !run.Stopped)
             {
                 int used = parser.OnData(message.Direction, pending.AsSpan(total));
                 Assert.True(used <= pending.Length - total, $"OnData consumed {used} of {pending.Length - total} bytes");
@@ -244,6 +247,8 @@ public sealed class StreamHarness
         public override void Confirm() => run.Confirmed = true;
 
         public override void Reject(string reason) => run.Rejected = reason;
+
+        public override void StopDelivery() => run.Stopped = true;
 
         public void Write(RecordTableHandle table, object?[] values) => owner.Check(table, values, run);
     }

@@ -36,6 +36,7 @@ public sealed class ToyLineDissector : IStreamDissector
     private sealed class Parser(ToyLineDissector owner, StreamContext context) : IStreamParser
     {
         private bool _confirmed;
+        private bool _stopped;
         private readonly bool[] _skipping = new bool[2];
         private readonly bool[] _afterGap = new bool[2];
 
@@ -74,6 +75,12 @@ public sealed class ToyLineDissector : IStreamDissector
                 context.Records.Write(owner._lines, [context.CurrentTimestampNs, direction == StreamDirection.FromOriginator,
                     Encoding.ASCII.GetString(line[Prefix.Length..]), context.CurrentFrame, _afterGap[d]]);
                 _afterGap[d] = false;
+                if (line[Prefix.Length..].SequenceEqual("stop"u8))
+                {
+                    // "TOY stop": nothing more is parsed, and OnEnd writes a last line "(end)".
+                    _stopped = true;
+                    context.StopDelivery();
+                }
             }
             else if (!_confirmed)
             {
@@ -91,6 +98,8 @@ public sealed class ToyLineDissector : IStreamDissector
 
         public void OnEnd()
         {
+            if (_stopped)
+                context.Records.Write(owner._lines, [context.CurrentTimestampNs, false, "(end)", context.CurrentFrame, false]);
         }
     }
 }

@@ -86,6 +86,15 @@ public abstract class StreamContext
     /// <summary>Says that the protocol was recognised on this flow (fills flows.service).</summary>
     public abstract void Confirm();
 
+    /// <summary>
+    /// Says that the parser wants no more bytes of this flow (Zeek's SetSkip): after STARTTLS, or past an SSH
+    /// NEWKEYS when nothing more is counted. The engine stops reassembling for it; <see cref="IStreamParser.OnEnd"/>
+    /// is still called, so the parser can write its record then.
+    /// </summary>
+    public virtual void StopDelivery()
+    {
+    }
+
     /// <summary>Says that this is not the protocol after all; the parser is dropped.</summary>
     public abstract void Reject(string reason);
 }
