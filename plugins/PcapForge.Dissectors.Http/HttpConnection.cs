@@ -27,6 +27,9 @@ internal sealed class HttpConnection : IStreamParser
 
     private const int ExcerptLength = 80;
 
+    /// <summary>Anomalies kept for a connection not yet confirmed.</summary>
+    private const int MaxDeferred = 16;
+
     private readonly HttpDissector _owner;
     private readonly StreamContext _context;
     private readonly Side _request = new(isRequest: true);
@@ -36,6 +39,18 @@ internal sealed class HttpConnection : IStreamParser
     private readonly List<HttpTransaction> _open = new();
 
     private bool _confirmed, _rejected, _tooManyReported;
+
+    /// <summary>The roles are known (<see cref="KnowRoles"/>); <see cref="_swapped"/>: the originator is the server.</summary>
+    private bool _rolesKnown, _swapped;
+
+    /// <summary>
+    /// The client's first line starts with a registered method but is not a well-formed request line ("OPTIONS\n",
+    /// "GET / HTTP/1."): parsed as HTTP, but the server's status line has to confirm it. Until then anomalies wait in
+    /// <see cref="_deferred"/> and nothing is written.
+    /// </summary>
+    private bool _tentative;
+
+    private List<(AnomalyHandle Anomaly, string Detail)>? _deferred;
     private int _depth;
 
     public HttpConnection(HttpDissector owner, StreamContext context)
@@ -85,7 +100,9 @@ internal sealed class HttpConnection : IStreamParser
             return data.Length;
         }
 
-        var side = direction == StreamDirection.FromOriginator ? _request : _response;
+        if (!_rolesKnown && !KnowRoles(direction, data))
+            return 0;
+        var side = SideOf(direction);
         int pos = 0;
         while (pos < data.Length && !_rejected)
         {
@@ -108,7 +125,7 @@ internal sealed class HttpConnection : IStreamParser
             return;
         }
 
-        var side = direction == StreamDirection.FromOriginator ? _request : _response;
+        var side = SideOf(direction);
         side.Scanned = 0;
         side.HaveStart = false;
         switch (side.Section)
@@ -170,6 +187,37 @@ internal sealed class HttpConnection : IStreamParser
         _open.Clear();
     }
 
+    private Side SideOf(StreamDirection direction) => (direction == StreamDirection.FromOriginator) != _swapped ? _request : _response;
+
+    /// <summary>
+    /// Who is the client? The flow's originator is whoever sent the first packet seen, which in a capture started
+    /// mid-connection may be the server. The first bytes decide: a side that starts with <c>HTTP/</c> is the server,
+    /// a responder that starts like a request (<see cref="LooksLikeRequest"/>) is the client. False while the bytes
+    /// are too few to tell ("HT" may become "HTTP/" or not).
+    /// </summary>
+    private bool KnowRoles(StreamDirection direction, ReadOnlySpan<byte> data)
+    {
+        var name = HttpSyntax.HttpName;
+        int n = Math.Min(data.Length, name.Length);
+        bool statusStart = data[..n].SequenceEqual(name[..n]);
+        if (statusStart && n < name.Length)
+            return false;
+        if (direction == StreamDirection.FromOriginator)
+        {
+            _swapped = statusStart;
+        }
+        else
+        {
+            var request = statusStart ? HttpParseResult.Malformed : LooksLikeRequest(data);
+            if (request == HttpParseResult.Incomplete)
+                return false;
+            _swapped = request == HttpParseResult.Parsed;
+        }
+
+        _rolesKnown = true;
+        return true;
+    }
+
     /// <summary>One step of a direction's state machine: bytes consumed (0 when only the state changed) or <see cref="NeedMore"/>.</summary>
     private int Step(Side side, ReadOnlySpan<byte> data) => side.Section switch
     {
@@ -192,14 +240,14 @@ internal sealed class HttpConnection : IStreamParser
             side.StartTs = _context.CurrentTimestampNs;
         }
 
-        if (!_confirmed && !LooksLikeStart(side, data))
+        if (!_confirmed && !(side.IsRequest && _tentative) && !LooksLikeStart(side, data))
             return NeedMore;
         var result = HttpLine.TryRead(data, ref side.Scanned, out var line, out int used);
         if (result == HttpParseResult.Incomplete)
             return NeedMore;
         if (result == HttpParseResult.Malformed)
         {
-            if (!_confirmed)
+            if (!_confirmed && !(side.IsRequest && _tentative))
             {
                 Reject("no end of line in the first bytes");
                 return NeedMore;
@@ -225,23 +273,17 @@ internal sealed class HttpConnection : IStreamParser
 
     /// <summary>
     /// The heuristic's fast test on a connection not yet recognised, before a whole line is there: the client must
-    /// start with a method token and a space, the server with <c>HTTP/</c>. Rejects, or says whether to go on.
+    /// start with a method token and a space (or with a registered method, <see cref="HttpMethods"/>), the server
+    /// with <c>HTTP/</c>. Rejects, or says whether to go on.
     /// </summary>
     private bool LooksLikeStart(Side side, ReadOnlySpan<byte> data)
     {
         if (side.IsRequest)
         {
-            int window = Math.Min(data.Length, HttpLimits.MaxDetectedMethodLength + 1);
-            int token = HttpSyntax.TokenLength(data[..window]);
-            if (token == data.Length && token <= HttpLimits.MaxDetectedMethodLength)
-                return false; // only token bytes so far: wait
-            if (token == 0 || token > HttpLimits.MaxDetectedMethodLength || data[token] != (byte)' ')
-            {
+            var verdict = LooksLikeRequest(data);
+            if (verdict == HttpParseResult.Malformed)
                 Reject("the client's first bytes are not an HTTP method and a space");
-                return false;
-            }
-
-            return true;
+            return verdict == HttpParseResult.Parsed;
         }
 
         var name = HttpSyntax.HttpName;
@@ -255,9 +297,45 @@ internal sealed class HttpConnection : IStreamParser
         return n == name.Length;
     }
 
+    /// <summary>
+    /// Whether bytes can start a request: a token of at most <see cref="HttpLimits.MaxDetectedMethodLength"/>
+    /// characters and a space, or a registered method (<see cref="HttpMethods"/>) whatever follows it.
+    /// </summary>
+    private static HttpParseResult LooksLikeRequest(ReadOnlySpan<byte> data)
+    {
+        int window = Math.Min(data.Length, HttpLimits.MaxDetectedMethodLength + 1);
+        int token = HttpSyntax.TokenLength(data[..window]);
+        if (token > 0 && token <= HttpLimits.MaxDetectedMethodLength && token < data.Length && data[token] == (byte)' ')
+            return HttpParseResult.Parsed;
+        var known = HttpMethods.Match(data);
+        if (known == HttpParseResult.Parsed)
+            return HttpParseResult.Parsed;
+        bool tokenMayFollow = token == data.Length && token <= HttpLimits.MaxDetectedMethodLength;
+        return tokenMayFollow || known == HttpParseResult.Incomplete ? HttpParseResult.Incomplete : HttpParseResult.Malformed;
+    }
+
     private void RequestLine(Side side, ReadOnlySpan<byte> line)
     {
-        if (!HttpRequestLine.TryParse(line, out var request))
+        bool parsed = HttpRequestLine.TryParse(line, out var request);
+        if (!_confirmed)
+        {
+            if (parsed && request.IsWellFormed)
+            {
+                Confirm();
+            }
+            else if (!_tentative)
+            {
+                if (HttpMethods.Match(line) != HttpParseResult.Parsed)
+                {
+                    Reject("the client's first line is not an HTTP/1.x request line");
+                    return;
+                }
+
+                _tentative = true;
+            }
+        }
+
+        if (!parsed)
         {
             // Not even a method: nothing to record. The lines that follow are skipped up to a request line.
             Report(_owner.MalformedRequestLine, $"no method in '{Excerpt(line)}'");
@@ -265,20 +343,8 @@ internal sealed class HttpConnection : IStreamParser
             return;
         }
 
-        if (!_confirmed)
-        {
-            if (!request.IsWellFormed)
-            {
-                Reject("the client's first line is not an HTTP/1.x request line");
-                return;
-            }
-
-            Confirm();
-        }
-        else if (!request.IsWellFormed)
-        {
+        if (!request.IsWellFormed)
             Report(_owner.MalformedRequestLine, $"'{Excerpt(line)}'");
-        }
 
         if (_open.Count >= MaxPending)
             DropOldest();
@@ -625,9 +691,14 @@ internal sealed class HttpConnection : IStreamParser
         return used;
     }
 
-    /// <summary>Skips lines until one is a well-formed start line of this direction, then parses from there.</summary>
+    /// <summary>
+    /// Skips bytes until a well-formed start line of this direction, then parses from there. Requests are looked for
+    /// at line starts; responses anywhere, since one often follows a binary body that does not end with a newline.
+    /// </summary>
     private int Resync(Side side, ReadOnlySpan<byte> data)
     {
+        if (!side.IsRequest)
+            return ResyncResponse(side, data);
         if (!side.AtLineStart)
         {
             int lf = data.IndexOf((byte)'\n');
@@ -666,6 +737,39 @@ internal sealed class HttpConnection : IStreamParser
 
         side.HaveStart = false;
         return used;
+    }
+
+    private int ResyncResponse(Side side, ReadOnlySpan<byte> data)
+    {
+        var marker = "HTTP/1."u8;
+        int at = data.IndexOf(marker);
+        if (at < 0)
+        {
+            // Keep the bytes that may be the start of a marker split across segments.
+            int keep = marker.Length - 1;
+            return data.Length > keep ? data.Length - keep : NeedMore;
+        }
+
+        if (at > 0)
+            return at;
+        if (!side.HaveStart)
+        {
+            side.HaveStart = true;
+            side.StartTs = _context.CurrentTimestampNs;
+        }
+
+        var result = HttpLine.TryRead(data, ref side.Scanned, out var line, out _);
+        if (result == HttpParseResult.Incomplete)
+            return NeedMore;
+        side.Scanned = 0;
+        if (result == HttpParseResult.Parsed && HttpStatusLine.TryParse(line, out _))
+        {
+            side.Section = Section.StartLine;
+            return 0;
+        }
+
+        side.HaveStart = false;
+        return 1; // not a status line after all: look again past this 'H'
     }
 
     /// <summary>A message ended normally: its body length (and hash) go to the transaction.</summary>
@@ -781,7 +885,8 @@ internal sealed class HttpConnection : IStreamParser
         }
 
         _open.RemoveAt(0);
-        Write(oldest);
+        if (_confirmed)
+            Write(oldest);
     }
 
     private void Write(HttpTransaction tx) => _context.Records.Write(_owner.Table, tx.ToValues());
@@ -790,6 +895,11 @@ internal sealed class HttpConnection : IStreamParser
     {
         _confirmed = true;
         _context.Confirm();
+        if (_deferred is null)
+            return;
+        foreach (var (anomaly, detail) in _deferred)
+            _context.Report(anomaly, detail);
+        _deferred = null;
     }
 
     private void Reject(string reason)
@@ -798,7 +908,19 @@ internal sealed class HttpConnection : IStreamParser
         _context.Reject(reason);
     }
 
-    private void Report(AnomalyHandle anomaly, string detail) => _context.Report(anomaly, detail);
+    /// <summary>Anomalies of a connection not yet confirmed wait for the confirmation (a rejected one has none).</summary>
+    private void Report(AnomalyHandle anomaly, string detail)
+    {
+        if (_confirmed)
+        {
+            _context.Report(anomaly, detail);
+            return;
+        }
+
+        _deferred ??= new();
+        if (_deferred.Count < MaxDeferred)
+            _deferred.Add((anomaly, detail));
+    }
 
     private string? FinishHash(Side side)
     {

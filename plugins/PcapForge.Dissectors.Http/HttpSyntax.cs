@@ -324,3 +324,41 @@ public static class HttpChunkSize
 
     private static int HexValue(byte b) => b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10;
 }
+
+/// <summary>
+/// Request methods registered for HTTP (IANA "HTTP Method Registry": RFC 9110 §9, PATCH of RFC 5789, WebDAV of
+/// RFC 4918, SEARCH of RFC 5323, REPORT of RFC 3253), the UPnP ones (SUBSCRIBE, UNSUBSCRIBE, NOTIFY, M-SEARCH), and
+/// those Zeek's HTTP::http_methods and Wireshark also know (POLL, BMOVE, CCM_POST). A client whose first bytes start
+/// with one is worth waiting for the server's answer even when its request line is broken.
+/// </summary>
+public static class HttpMethods
+{
+    private static readonly byte[][] Registered =
+    [
+        .. new[]
+        {
+            "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+            "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH", "REPORT",
+            "SUBSCRIBE", "UNSUBSCRIBE", "NOTIFY", "M-SEARCH", "POLL", "BMOVE", "CCM_POST",
+        }.Select(m => System.Text.Encoding.ASCII.GetBytes(m)),
+    ];
+
+    /// <summary>
+    /// <see cref="HttpParseResult.Parsed"/> when <paramref name="data"/> starts with a registered method (whatever
+    /// follows it), <see cref="HttpParseResult.Incomplete"/> when it is shorter than one and could still become it,
+    /// <see cref="HttpParseResult.Malformed"/> otherwise. Case-sensitive (RFC 9110 §9.1).
+    /// </summary>
+    public static HttpParseResult Match(ReadOnlySpan<byte> data)
+    {
+        var result = HttpParseResult.Malformed;
+        foreach (var method in Registered)
+        {
+            if (data.StartsWith(method))
+                return HttpParseResult.Parsed;
+            if (data.Length < method.Length && method.AsSpan().StartsWith(data))
+                result = HttpParseResult.Incomplete;
+        }
+
+        return result;
+    }
+}

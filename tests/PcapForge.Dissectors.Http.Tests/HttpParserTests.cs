@@ -12,7 +12,7 @@ namespace PcapForge.Dissectors.Http.Tests;
 /// </summary>
 public class HttpParserTests
 {
-    internal static readonly StreamHarness Http = new(new HttpDissector(), "http");
+    internal static readonly StreamHarness Harness = new(new HttpDissector(), "http");
 
     internal static readonly StreamHarness Hashing = new(new HttpDissector(), "http",
         new Dictionary<string, bool> { [HttpDissector.BodySha256Preference] = true });
@@ -24,19 +24,19 @@ public class HttpParserTests
     [Fact]
     public void The_table_has_the_declared_zeek_columns()
     {
-        var columns = Http.Tables.Single(t => t.Name == "http").Columns.Select(c => c.Name).ToList();
+        var columns = Harness.Tables.Single(t => t.Name == "http").Columns.Select(c => c.Name).ToList();
         Assert.Equal(
             ["ts", "trans_depth", "method", "host", "uri", "referrer", "version", "request_version", "user_agent", "origin", "username",
              "request_body_len", "response_body_len", "status_code", "status_msg", "info_code", "info_msg", "server", "location",
              "request_content_type", "response_content_type", "transfer_encoding", "request_frame", "response_frame",
              "request_body_sha256", "response_body_sha256"], columns);
-        Assert.All(Http.Tables.Single().Columns, c => Assert.False(string.IsNullOrWhiteSpace(c.Description)));
+        Assert.All(Harness.Tables.Single().Columns, c => Assert.False(string.IsNullOrWhiteSpace(c.Description)));
     }
 
     [Fact]
     public void Keep_alive_transactions_count_up_and_carry_their_headers()
     {
-        var run = Http.AssertSameOnEverySplit([
+        var run = Harness.AssertSameOnEverySplit([
             Client("GET /index.html?q=1 HTTP/1.1\r\nHost: www.example.com:8080\r\nUser-Agent: curl/8.5.0\r\nReferer: http://ref.example/\r\n"
                    + "Origin: http://origin.example\r\nAccept: */*\r\n\r\n"),
             Server("HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello"),
@@ -80,7 +80,7 @@ public class HttpParserTests
     public void Frames_and_times_are_those_of_the_request_start_and_of_the_completed_heads()
     {
         // One segment per message: segment n is frame n, at 1 ms per frame (StreamHarness).
-        var run = Http.Run([
+        var run = Harness.Run([
             Client("GET / HTTP/1.1\r\n"),
             Client("Host: h\r\n\r\n"),
             Server("HTTP/1.1 200 OK\r\n"),
@@ -96,7 +96,7 @@ public class HttpParserTests
     [Fact]
     public void Pipelined_requests_are_answered_in_order_and_bodiless_responses_have_no_body()
     {
-        var run = Http.AssertSameOnEverySplit([
+        var run = Harness.AssertSameOnEverySplit([
             Client("GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\nHEAD /c HTTP/1.1\r\nHost: h\r\n\r\n"),
             Server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\naaHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nbbb"
                    + "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nTransfer-Encoding: chunked\r\n\r\n"),
@@ -117,7 +117,7 @@ public class HttpParserTests
     [Fact]
     public void A_100_continue_is_the_info_code_not_the_final_response()
     {
-        var run = Http.AssertSameOnEverySplit([
+        var run = Harness.AssertSameOnEverySplit([
             Client("POST /upload HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"),
             Server("HTTP/1.1 100 Continue\r\n\r\n"),
             Client("data"),
@@ -141,7 +141,7 @@ public class HttpParserTests
     [Fact]
     public void Chunked_bodies_with_extensions_and_trailers_in_both_directions()
     {
-        var run = Http.AssertSameOnEverySplit([
+        var run = Harness.AssertSameOnEverySplit([
             Client("POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
             Server("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\nX-Other: u\r\n\r\n"),
             Client("GET /next HTTP/1.1\r\n\r\n"),
@@ -161,7 +161,7 @@ public class HttpParserTests
     public void A_response_without_length_runs_to_the_close()
     {
         const string more = "<title>x</title></html>HTTP/1.1 200 looks like a response but is body\r\n";
-        var run = Http.AssertSameOnEverySplit([
+        var run = Harness.AssertSameOnEverySplit([
             Client("GET / HTTP/1.0\r\nUser-Agent: Wget/1.21\r\n\r\n"),
             Server("HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.11.2\r\n\r\n<html>"),
             Server(more),
@@ -176,7 +176,7 @@ public class HttpParserTests
     [Fact]
     public void After_a_2xx_to_CONNECT_the_tunnel_is_not_parsed()
     {
-        var run = Http.AssertSameOnEverySplit([
+        var run = Harness.AssertSameOnEverySplit([
             Client("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nProxy-Authorization: Basic dXNlcjpwYXNz\r\n\r\n"),
             Server("HTTP/1.1 200 Connection established\r\n\r\n"),
             Client("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03GET / HTTP/1.1\r\n\r\n"),
@@ -195,7 +195,7 @@ public class HttpParserTests
     public void Client_bytes_sent_before_the_CONNECT_answer_wait_for_it()
     {
         // Optimistic tunnel data in the same segment as the CONNECT: neither a request nor an anomaly.
-        var run = Http.AssertSameOnEverySplit([
+        var run = Harness.AssertSameOnEverySplit([
             Client("CONNECT example.com:443 HTTP/1.1\r\n\r\n\x16\x03\x01\x00\x05hello"),
             Server("HTTP/1.1 200 OK\r\n\r\n"),
             Client("\x17\x03\x03\x00\x01x"),
@@ -207,7 +207,7 @@ public class HttpParserTests
     [Fact]
     public void A_refused_CONNECT_leaves_the_connection_HTTP()
     {
-        var run = Http.AssertSameOnEverySplit([
+        var run = Harness.AssertSameOnEverySplit([
             Client("CONNECT example.com:443 HTTP/1.1\r\n\r\n"),
             Server("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 3\r\n\r\nno!"),
             Client("GET http://example.com/ HTTP/1.1\r\n\r\n"),
@@ -223,7 +223,7 @@ public class HttpParserTests
     [Fact]
     public void After_101_switching_protocols_nothing_more_is_parsed()
     {
-        var run = Http.AssertSameOnEverySplit([
+        var run = Harness.AssertSameOnEverySplit([
             Client("GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"),
             Server("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello"),
             Client("\x81\x85\x01\x02\x03\x04iggmn"),
@@ -238,7 +238,7 @@ public class HttpParserTests
     [Fact]
     public void A_response_before_any_request_is_its_own_transaction()
     {
-        var run = Http.AssertSameOnEverySplit([
+        var run = Harness.AssertSameOnEverySplit([
             Server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
             Client("GET / HTTP/1.1\r\n\r\n"),
         ]);
@@ -259,7 +259,7 @@ public class HttpParserTests
     [Fact]
     public void Requests_never_answered_are_written_at_the_end()
     {
-        var run = Http.AssertSameOnEverySplit([
+        var run = Harness.AssertSameOnEverySplit([
             Client("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\nGET /c HTTP/1.1\r\n\r\n"),
             Server("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
         ]);
@@ -286,7 +286,7 @@ public class HttpParserTests
         Assert.Equal(Sha256("hello world"), rows[0]["response_body_sha256"]);
         Assert.Null(rows[1]["request_body_sha256"]); // no body: no hash
         Assert.Equal(Sha256("until the close"), rows[1]["response_body_sha256"]);
-        Assert.All(Rows(Http.Run(conversation)), r =>
+        Assert.All(Rows(Harness.Run(conversation)), r =>
         {
             Assert.Null(r["request_body_sha256"]);
             Assert.Null(r["response_body_sha256"]);
@@ -325,7 +325,7 @@ public class HttpParserTests
     [Fact]
     public void A_gap_inside_a_body_shortens_it_and_keeps_the_parser_in_step()
     {
-        var run = Http.AssertSameOnEverySplit([
+        var run = Harness.AssertSameOnEverySplit([
             Client("GET /a HTTP/1.1\r\n\r\n"),
             Server("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab"),
             Gap(StreamDirection.FromResponder, 5),
@@ -351,7 +351,7 @@ public class HttpParserTests
     [Fact]
     public void A_gap_in_a_head_is_reported_and_the_next_message_found()
     {
-        var run = Http.AssertSameOnEverySplit([
+        var run = Harness.AssertSameOnEverySplit([
             Client("GET /a HTTP/1.1\r\n\r\n"),
             Server("HTTP/1.1 200 OK\r\nServ"),
             Gap(StreamDirection.FromResponder, 10),
@@ -374,7 +374,7 @@ public class HttpParserTests
     [Fact]
     public void A_gap_running_past_the_end_of_a_body_resynchronises()
     {
-        var run = Http.AssertSameOnEverySplit([
+        var run = Harness.AssertSameOnEverySplit([
             Client("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\nGET /c HTTP/1.1\r\n\r\n"),
             Server("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab"),
             Gap(StreamDirection.FromResponder, 20),
