@@ -562,7 +562,7 @@ internal sealed class HttpConnection : IStreamParser
         if (side.HasTransferEncoding)
         {
             if (side.ContentLength >= 0 || side.ContentLengthBad)
-                Report(_owner.ContentLengthAndChunked, $"{Who(side)}: Content-Length and Transfer-Encoding in one message");
+                Report(_owner.ContentLengthAndTransferEncoding, $"{Who(side)}: Content-Length and Transfer-Encoding in one message");
             BeginBody(side, side.Chunked ? Section.ChunkSize : Section.UntilClose, -1);
         }
         else if (side.ContentLength >= 0 && !side.ContentLengthBad)

@@ -71,7 +71,7 @@ public sealed class HttpDissector : IStreamDissector
     internal AnomalyHandle ResponseWithoutRequest { get; private set; }
     internal AnomalyHandle BadChunkSize { get; private set; }
     internal AnomalyHandle BadContentLength { get; private set; }
-    internal AnomalyHandle ContentLengthAndChunked { get; private set; }
+    internal AnomalyHandle ContentLengthAndTransferEncoding { get; private set; }
     internal AnomalyHandle GapInHeaders { get; private set; }
     internal AnomalyHandle TruncatedMessage { get; private set; }
     internal AnomalyHandle TooManyPending { get; private set; }
@@ -97,7 +97,7 @@ public sealed class HttpDissector : IStreamDissector
             "A chunk-size line that is not hexadecimal (RFC 9112 §7.1), or chunk data not followed by CRLF; the body is abandoned and the parser resynchronises");
         BadContentLength = setup.Anomaly("http.bad_content_length",
             "A Content-Length that is not a decimal number, or several that differ (RFC 9112 §6.3): a request is taken to have no body, a response to run to the connection's end");
-        ContentLengthAndChunked = setup.Anomaly("http.content_length_and_chunked",
+        ContentLengthAndTransferEncoding = setup.Anomaly("http.content_length_and_transfer_encoding",
             "A message with a body framed by both Content-Length and Transfer-Encoding (RFC 9112 §6.1: the length is ignored; a sign of request smuggling)");
         GapInHeaders = setup.Anomaly("http.gap_in_headers",
             "The capture lost bytes of a head, a chunk-size line or trailer (not only body bytes); the message is abandoned and the parser resynchronises at the next start line");

@@ -38,7 +38,7 @@ public class HttpMalformedTests
             "HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\n\r\n" },
         { "content length not a number", "http.bad_content_length", "POST /x HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n" },
         { "two content lengths", "http.bad_content_length", "POST /x HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n" },
-        { "content length and chunked", "http.content_length_and_chunked", "POST /x HTTP/1.1\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        { "content length and chunked", "http.content_length_and_transfer_encoding", "POST /x HTTP/1.1\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
             "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" },
         { "response with no request", "http.response_without_request", "", "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n" },
     };
