@@ -11,10 +11,11 @@ namespace PcapForge.Dissectors.Http;
 /// 304; Transfer-Encoding chunked; Content-Length; else (responses) until the connection closes. After a 2xx to
 /// CONNECT or a 101 the connection is a tunnel and nothing more is parsed.
 /// <para>
-/// <see cref="OnData"/> returns 0 only when a line is incomplete (at most <see cref="HttpLimits.MaxLineLength"/>
-/// bytes are left to the engine), or while a CONNECT waits for its answer. Malformed input is an anomaly, and the
-/// parser resynchronises: it skips lines until one is a well-formed start line. A gap inside a body only shortens
-/// what is left of it; a gap anywhere else is a resynchronisation.
+/// <see cref="OnData"/> consumes nothing only when a line is incomplete (at most <see cref="HttpLimits.MaxLineLength"/>
+/// bytes are left to the engine), while the first bytes are too few to tell client from server, or while a CONNECT
+/// waits for its answer. Malformed input is an anomaly, and the parser resynchronises: requests at the next
+/// well-formed request line, responses at the next status line, wherever it starts. A gap inside a body only
+/// shortens what is left of it; a gap anywhere else is a resynchronisation.
 /// </para>
 /// </summary>
 internal sealed class HttpConnection : IStreamParser
@@ -80,7 +81,7 @@ internal sealed class HttpConnection : IStreamParser
         /// <summary>The rest of a line longer than the limit, then back to <see cref="Side.Resume"/>.</summary>
         SkipLine,
 
-        /// <summary>Lost framing: skipping lines until a well-formed start line.</summary>
+        /// <summary>Lost framing: skipping bytes until a well-formed start line (<see cref="Resync"/>).</summary>
         Resync,
 
         /// <summary>Client bytes after a CONNECT, kept until the response says whether they are a tunnel.</summary>

@@ -6,9 +6,10 @@ namespace PcapForge.Dissectors.Http;
 /// <summary>
 /// HTTP/1.0 and HTTP/1.1 (RFC 9110 semantics, RFC 9112 message syntax) over TCP: one row of the <c>http</c> table per
 /// request/response transaction, with Zeek's http.log column names. Offered every TCP flow (and declared on the
-/// usual HTTP ports for <c>dissectors list</c>); it rejects a flow at once when the client's first bytes are not a
-/// method token and a space or the server's are not <c>HTTP/</c>, and confirms on a complete, well-formed request or
-/// status line. See <see cref="HttpConnection"/> for how messages, bodies, pipelining and gaps are followed.
+/// usual HTTP ports for <c>dissectors list</c>); it rejects a flow at once when the client's first bytes are neither
+/// a method token and a space nor a registered method (<see cref="HttpMethods"/>), or the server's are not
+/// <c>HTTP/</c>, and confirms on a complete, well-formed request or status line. See <see cref="HttpConnection"/>
+/// for how messages, bodies, pipelining and gaps are followed, and docs/http.md for the table.
 /// </summary>
 [StreamDissectorExport("http")]
 public sealed class HttpDissector : IStreamDissector
