@@ -32,7 +32,10 @@ public sealed class MemoryRows : IRowSink
 /// <summary>Runs the analysis with every dissector plugin the test project references (loaded from their assemblies, no plugin folder).</summary>
 public static class Analyzer
 {
-    private static readonly Lazy<DissectorRegistry> Registry = new(() =>
+    private static readonly Lazy<DissectorRegistry> Registry = new(() => BuildRegistry(null));
+
+    /// <summary>The registry of every referenced plugin, with preference values as given by <c>-o name:value</c>.</summary>
+    private static DissectorRegistry BuildRegistry(IReadOnlyDictionary<string, bool>? preferences)
     {
         // Every dissector plugin the test project references (they are copied beside it), and the toy plugin.
         var assemblies = Directory.GetFiles(AppContext.BaseDirectory, "PcapForge.Dissectors.*.dll")
@@ -52,15 +55,21 @@ public static class Analyzer
             .Where(p => p.Export is not null)
             .Select(p => new LoadedDissector((IStreamDissector)Activator.CreateInstance(p.Type)!, p.Export!.Id, p.Export.Priority, p.Type.Assembly.Location)));
         var problems = new List<PluginProblem>();
-        var registry = DissectorRegistry.Build(loaded, problems);
+        var registry = DissectorRegistry.Build(loaded, problems, preferences);
         Assert.Empty(problems);
         return registry;
-    });
+    }
 
-    public static MemoryRows Run(string path, AnalysisOptions? options = null)
+    public static MemoryRows Run(string path, AnalysisOptions? options = null) => Run(path, Registry.Value, options);
+
+    /// <summary>Runs with dissector preferences set (tshark's <c>-o name:TRUE</c>); the plugins are instantiated afresh.</summary>
+    public static MemoryRows Run(string path, IReadOnlyDictionary<string, bool> preferences, AnalysisOptions? options = null) =>
+        Run(path, BuildRegistry(preferences), options);
+
+    private static MemoryRows Run(string path, DissectorRegistry registry, AnalysisOptions? options)
     {
         var rows = new MemoryRows();
-        new CaptureAnalysis(new DissectionEngine(Registry.Value), rows, options ?? new AnalysisOptions { HashInput = false }).Run(path);
+        new CaptureAnalysis(new DissectionEngine(registry), rows, options ?? new AnalysisOptions { HashInput = false }).Run(path);
         return rows;
     }
 

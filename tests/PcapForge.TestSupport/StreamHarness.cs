@@ -91,11 +91,14 @@ public sealed class StreamHarness
     private readonly ProtocolDescriptor _protocol;
     private readonly DissectorRegistry _registry;
 
-    public StreamHarness(IStreamDissector dissector, string id)
+    /// <param name="dissector">The dissector under test; its Declare runs here.</param>
+    /// <param name="id">The protocol id it declares.</param>
+    /// <param name="preferences">Preference values as given with <c>-o name:value</c> (the dissector's defaults otherwise).</param>
+    public StreamHarness(IStreamDissector dissector, string id, IReadOnlyDictionary<string, bool>? preferences = null)
     {
         _dissector = dissector;
         var problems = new List<PluginProblem>();
-        _registry = DissectorRegistry.Build([new LoadedDissector(dissector, id, 0, dissector.GetType().Assembly.Location)], problems);
+        _registry = DissectorRegistry.Build([new LoadedDissector(dissector, id, 0, dissector.GetType().Assembly.Location)], problems, preferences);
         Assert.Empty(problems);
         _protocol = _registry.Protocols.Single(p => p.Id == id);
     }
@@ -219,7 +222,8 @@ public sealed class StreamHarness
                 ColumnType.StringList => v is IReadOnlyList<string>,
                 _ => false,
             };
-            Assert.True(ok, $"'{declared.Name}.{column.Name}' is {column.Type}, got {v?.GetType().Name}");
+            if (!ok)
+                Assert.Fail($"'{declared.Name}.{column.Name}' is {column.Type}, got {v!.GetType().Name}");
             row[column.Name] = v is int n && column.Type is ColumnType.Int64 or ColumnType.Timestamp ? (long)n : v;
         }
 
