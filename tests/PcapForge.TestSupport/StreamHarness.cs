@@ -213,7 +213,7 @@ public sealed class StreamHarness
                 ColumnType.StringList => v is IReadOnlyList<string>,
                 _ => false,
             };
-            Assert.True(ok, $"'{declared.Name}.{column.Name}' is {column.Type}, got {v!.GetType().Name}");
+            Assert.True(ok, $"'{declared.Name}.{column.Name}' is {column.Type}, got {v?.GetType().Name}");
             row[column.Name] = v is int n && column.Type is ColumnType.Int64 or ColumnType.Timestamp ? (long)n : v;
         }
 
