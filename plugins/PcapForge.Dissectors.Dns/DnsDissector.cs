@@ -132,8 +132,9 @@ public sealed class DnsDissector : IStreamDissector
         // The first of the three bits after RA; the other two are AD and CD (RFC 4035 §3.2), which may be set.
         private const int ReservedZBit = 0x4;
 
-        private readonly List<PendingQuery> _pending = new();
-        private readonly TcpDirection[] _tcp = new TcpDirection[2];
+        // Made on first use: most UDP flows hold one query and one response, and only TCP needs framing state.
+        private List<PendingQuery>? _pending;
+        private TcpDirection[]? _tcp;
         private bool _confirmed;
 
         private string Proto => context.IsDatagram ? "udp" : "tcp";
@@ -146,7 +147,7 @@ public sealed class DnsDissector : IStreamDissector
                 return data.Length;
             }
 
-            ref var s = ref _tcp[(int)direction];
+            ref var s = ref (_tcp ??= new TcpDirection[2])[(int)direction];
             if (s.Skip > 0)
             {
                 int n = (int)Math.Min(s.Skip, data.Length);
@@ -170,7 +171,7 @@ public sealed class DnsDissector : IStreamDissector
 
         public void OnGap(StreamDirection direction, long length)
         {
-            ref var s = ref _tcp[(int)direction];
+            ref var s = ref (_tcp ??= new TcpDirection[2])[(int)direction];
             if (s.Lost)
                 return;
             if (s.Skip > 0)
@@ -199,6 +200,8 @@ public sealed class DnsDissector : IStreamDissector
 
         public void OnEnd()
         {
+            if (_pending is null)
+                return;
             foreach (var q in _pending)
                 WriteRow(q, null, 0, 0);
             _pending.Clear();
@@ -320,6 +323,7 @@ public sealed class DnsDissector : IStreamDissector
 
             if (!response)
             {
+                _pending ??= new List<PendingQuery>();
                 if (_pending.Count >= MaxPendingQueries)
                 {
                     WriteRow(_pending[0], null, 0, 0);
@@ -336,7 +340,7 @@ public sealed class DnsDissector : IStreamDissector
 
             // RFC 1035 §7.3: a response is matched by id and by its question (case-insensitively, RFC 4343); one
             // without a question matches on the id. The oldest pending query wins, as Zeek's queue.
-            for (int i = 0; i < _pending.Count; i++)
+            for (int i = 0; _pending is not null && i < _pending.Count; i++)
             {
                 var q = _pending[i];
                 if (q.Id != p.Header.Id)
