@@ -233,6 +233,10 @@ internal sealed class StreamDispatcher
 
         public override bool IsDatagram => datagram;
 
+        public override bool OfferedByPort { get; } = datagram
+            ? entry.UdpPorts.Contains(flow.RespPort) || entry.UdpPorts.Contains(flow.OrigPort)
+            : entry.Ports.Contains(flow.RespPort) || entry.Ports.Contains(flow.OrigPort);
+
         public override long CurrentFrame => owner.Frame;
 
         public override long CurrentTimestampNs => owner.TimestampNs;

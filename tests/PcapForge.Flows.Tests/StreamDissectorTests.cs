@@ -123,6 +123,7 @@ public class DatagramDissectorTests
         Assert.Equal(["ping", "pong", "again"], d.Select(r => (string)r["word"]!));
         Assert.Equal([true, false, true], d.Select(r => (bool)r["is_orig"]!));
         Assert.All(d, r => Assert.Equal(true, r["datagram"]));
+        Assert.All(d, r => Assert.Equal(true, r["by_port"]));
         Assert.All(d, r => Assert.Equal(flow["flow_uid"], r["flow_uid"]));
     }
 

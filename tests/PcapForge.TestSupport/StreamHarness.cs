@@ -103,6 +103,9 @@ public sealed class StreamHarness
     /// <summary>Delivers the messages as they are (one segment each) and ends the flow.</summary>
     public StreamRun Run(IEnumerable<StreamMessage> messages, bool datagram = false) => Deliver(messages, datagram);
 
+    /// <summary>What <see cref="StreamContext.OfferedByPort"/> says to the parsers (default: offered by the heuristic).</summary>
+    public bool OfferedByPort { get; init; }
+
     /// <summary>Delivers the conversation with every message cut into segments of at most <paramref name="size"/> bytes.</summary>
     public StreamRun RunInSegments(IReadOnlyList<StreamMessage> messages, int size) =>
         Deliver(messages.SelectMany(m => m.IsGap ? [m] : Chunks(m, size)), false);
@@ -225,6 +228,7 @@ public sealed class StreamHarness
         public long Frame;
 
         public override bool IsDatagram => datagram;
+        public override bool OfferedByPort => owner.OfferedByPort;
         public override string FlowUid => "CHarnessFlow000001";
         public override long CurrentFrame => Frame;
         public override long CurrentTimestampNs => 1_700_000_000_000_000_000 + Frame * 1_000_000;

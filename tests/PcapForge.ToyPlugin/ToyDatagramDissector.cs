@@ -21,7 +21,8 @@ public sealed class ToyDatagramDissector : IStreamDissector
             new ColumnDescriptor("ts", ColumnType.Timestamp, "Time of the datagram"),
             new ColumnDescriptor("is_orig", ColumnType.Boolean, "Sent by the originator"),
             new ColumnDescriptor("word", ColumnType.String, "The word"),
-            new ColumnDescriptor("datagram", ColumnType.Boolean, "The engine said it delivers datagrams"));
+            new ColumnDescriptor("datagram", ColumnType.Boolean, "The engine said it delivers datagrams"),
+            new ColumnDescriptor("by_port", ColumnType.Boolean, "The engine said it offered the flow for its port"));
         setup.AttachTo("udp.port", 9999);
     }
 
@@ -39,7 +40,7 @@ public sealed class ToyDatagramDissector : IStreamDissector
 
             context.Confirm();
             context.Records.Write(owner._table, [context.CurrentTimestampNs, direction == StreamDirection.FromOriginator,
-                Encoding.ASCII.GetString(data[Prefix.Length..]), context.IsDatagram]);
+                Encoding.ASCII.GetString(data[Prefix.Length..]), context.IsDatagram, context.OfferedByPort]);
             return data.Length;
         }
 

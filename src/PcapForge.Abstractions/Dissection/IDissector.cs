@@ -63,6 +63,12 @@ public abstract class StreamContext
     /// <summary>True when the flow is UDP: <see cref="IStreamParser.OnData"/> receives one datagram per call, no gaps.</summary>
     public virtual bool IsDatagram => false;
 
+    /// <summary>
+    /// True when the flow was offered because of a port attachment (tcp.port 22), false when only by the heuristic
+    /// list: a parser may record a peer that breaks the protocol on its own port, and reject it elsewhere.
+    /// </summary>
+    public virtual bool OfferedByPort => false;
+
     /// <summary>The flow's uid, to join records to the flows table.</summary>
     public abstract string FlowUid { get; }
 
