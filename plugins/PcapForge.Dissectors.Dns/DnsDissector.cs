@@ -10,7 +10,8 @@ namespace PcapForge.Dissectors.Dns;
 /// datagram is one message; over TCP each message has a 2-byte length prefix (RFC 1035 §4.2.2) and several may share
 /// a connection, split anywhere. mDNS (UDP 5353, RFC 6762) and LLMNR (UDP 5355, RFC 4795) use the same message
 /// format and are parsed the same way: their rows are mostly queries or responses without a partner, since multicast
-/// answers come from other flows.
+/// answers come from other flows. On any other port a flow is DNS when its first message parses exactly as one
+/// (<c>Plausible</c>); on the attached ports nothing is rejected, damage is reported.
 /// </summary>
 [StreamDissectorExport("dns")]
 public sealed class DnsDissector : IStreamDissector
@@ -72,6 +73,9 @@ public sealed class DnsDissector : IStreamDissector
         setup.AttachTo("tcp.port", DnsPort);
         setup.AttachTo("udp.port", MdnsPort);
         setup.AttachTo("udp.port", LlmnrPort);
+        // DNS on any other port is found by content: the first message must parse exactly (DnsParser.Plausible).
+        setup.AttachHeuristic("udp");
+        setup.AttachHeuristic("tcp");
     }
 
     public IStreamParser CreateParser(StreamContext context) => new DnsParser(this, context);
@@ -132,6 +136,12 @@ public sealed class DnsDissector : IStreamDissector
         // The first of the three bits after RA; the other two are AD and CD (RFC 4035 §3.2), which may be set.
         private const int ReservedZBit = 0x4;
 
+        // The heuristic holds at most this much of a TCP flow's first message before deciding (a query is far smaller).
+        private const int MaxHeuristicMessage = 4096;
+
+        // REFUSED (5): the codes above it belong to UPDATE, TSIG and EDNS, not to a first plain query or response.
+        private const int MaxHeuristicRcode = 5;
+
         // Made on first use: most UDP flows hold one query and one response, and only TCP needs framing state.
         private List<PendingQuery>? _pending;
         private TcpDirection[]? _tcp;
@@ -143,6 +153,12 @@ public sealed class DnsDissector : IStreamDissector
         {
             if (context.IsDatagram)
             {
+                if (!_confirmed && !context.OfferedByPort && !Plausible(data))
+                {
+                    context.Reject("not a DNS message");
+                    return data.Length;
+                }
+
                 Message(data);
                 return data.Length;
             }
@@ -157,6 +173,12 @@ public sealed class DnsDissector : IStreamDissector
 
             if (s.Lost)
                 return Resync(direction, ref s, data);
+            if (!_confirmed && !context.OfferedByPort && !PlausibleTcpStart(data))
+            {
+                context.Reject("not a DNS message");
+                return data.Length;
+            }
+
             if (!DnsMessage.TryReadTcpFrame(data, out var message, out int consumed))
             {
                 // Incomplete: consume nothing, remember how long the message is in case a gap cuts it.
@@ -171,6 +193,13 @@ public sealed class DnsDissector : IStreamDissector
 
         public void OnGap(StreamDirection direction, long length)
         {
+            if (!_confirmed && !context.OfferedByPort)
+            {
+                // The heuristic decides on a first message seen whole; after a gap it cannot.
+                context.Reject("gap before a DNS message was seen");
+                return;
+            }
+
             ref var s = ref (_tcp ??= new TcpDirection[2])[(int)direction];
             if (s.Lost)
                 return;
@@ -245,6 +274,69 @@ public sealed class DnsDissector : IStreamDissector
             int skipped = Math.Max(0, data.Length - ResyncWindow + 1);
             s.Resynced += skipped;
             return skipped;
+        }
+
+        /// <summary>
+        /// The heuristic's test of a flow's first message on a port not attached to DNS: a standard query or response
+        /// (opcode 0) with one question of class IN, CH, HS or ANY and a non-zero type, the reserved Z bit clear, an
+        /// rcode up to REFUSED (a query: rcode 0, no answer or authority record, at most one additional), and the
+        /// counts filling the message exactly, and not a NetBIOS name service message. A random payload passes with
+        /// negligible probability.
+        /// </summary>
+        private static bool Plausible(ReadOnlySpan<byte> message)
+        {
+            if (!PlausibleHeader(message))
+                return false;
+            var reader = new DnsMessageReader(message);
+            if (!reader.TryReadQuestion(out var q) || q.Type == 0 || q.Class is not (1 or 3 or 4 or 255) || IsNetbios(message, q))
+                return false;
+            return Fills(message);
+        }
+
+        /// <summary>
+        /// NetBIOS Name Service (UDP 137, RFC 1002 §4.2) borrows the DNS layout: a question of type NB (32) or NBSTAT
+        /// (33) whose first label is a NetBIOS name in first-level encoding, 32 letters A–P (RFC 1001 §14.1). It is
+        /// another protocol (tshark's nbns), so the heuristic leaves it.
+        /// </summary>
+        private static bool IsNetbios(ReadOnlySpan<byte> message, DnsQuestion q)
+        {
+            const int EncodedLength = 32;
+            if (q.Type is not (32 or 33) || q.NameOffset + 1 + EncodedLength > message.Length || message[q.NameOffset] != EncodedLength)
+                return false;
+            foreach (byte b in message.Slice(q.NameOffset + 1, EncodedLength))
+            {
+                if (b is < (byte)'A' or > (byte)'P')
+                    return false;
+            }
+
+            return true;
+        }
+
+        private static bool PlausibleHeader(ReadOnlySpan<byte> message)
+        {
+            if (!DnsHeader.TryParse(message, out var h) || h.Opcode != 0 || h.QuestionCount != 1 || (h.Z & ReservedZBit) != 0 || h.Rcode > MaxHeuristicRcode)
+                return false;
+            return h.IsResponse || (h.Rcode == 0 && h.AnswerCount == 0 && h.AuthorityCount == 0 && h.AdditionalCount <= 1);
+        }
+
+        /// <summary>
+        /// The heuristic over TCP, on what has come of the first message: false as soon as the bytes cannot start a
+        /// plausible one (a length under a header or over <see cref="MaxHeuristicMessage"/>, or a header that fails
+        /// <see cref="PlausibleHeader"/>), then on the whole message as <see cref="Plausible"/>.
+        /// </summary>
+        private static bool PlausibleTcpStart(ReadOnlySpan<byte> data)
+        {
+            if (data.Length < DnsMessage.TcpLengthPrefix)
+                return true;
+            int length = BinaryPrimitives.ReadUInt16BigEndian(data);
+            if (length <= DnsHeader.Length || length > MaxHeuristicMessage)
+                return false;
+            var message = data[DnsMessage.TcpLengthPrefix..Math.Min(data.Length, DnsMessage.TcpLengthPrefix + length)];
+            if (message.Length < DnsHeader.Length)
+                return true;
+            if (!PlausibleHeader(message))
+                return false;
+            return message.Length < length || Plausible(message);
         }
 
         /// <summary>Whether the header's counts describe the message exactly, every name and record in place.</summary>

@@ -6,7 +6,11 @@ namespace PcapForge.Dissectors.Dns.Tests;
 /// <summary>The stream dissector over UDP datagrams and TCP streams, driven by <see cref="StreamHarness"/>.</summary>
 public sealed class DnsDissectorTests
 {
-    private static readonly StreamHarness Harness = new(new DnsDissector(), "dns");
+    /// <summary>Flows on port 53: never rejected, damage reported.</summary>
+    private static readonly StreamHarness Harness = new(new DnsDissector(), "dns") { OfferedByPort = true };
+
+    /// <summary>Flows on other ports, offered by the heuristic lists.</summary>
+    private static readonly StreamHarness Heuristic = new(new DnsDissector(), "dns");
 
     /// <summary>rtt depends on which segment completed each message, so the every-split comparison leaves it out.</summary>
     private const string Rtt = "rtt";
@@ -277,6 +281,73 @@ public sealed class DnsDissectorTests
         string[] zeek = ["ts", "trans_id", "rtt", "query", "qclass", "qclass_name", "qtype", "qtype_name", "rcode", "rcode_name", "aa", "tc", "rd", "ra", "z", "answers", "ttls", "rejected", "proto"];
         Assert.Equal(zeek, table.Columns.Take(zeek.Length).Select(c => c.Name));
         Assert.All(table.Columns, c => Assert.False(string.IsNullOrWhiteSpace(c.Description)));
+    }
+
+    [Fact]
+    public void The_heuristic_finds_dns_on_other_ports_over_udp_and_tcp()
+    {
+        var udp = Heuristic.Run([Client(DnsWire.Query(21, "odd-port.example")), Server(DnsWire.AResponse(21, "odd-port.example", "10.0.0.21"))], datagram: true);
+        Assert.True(udp.Confirmed);
+        Assert.Single(Rows(udp));
+        // A capture that starts with the response: a plausible response is DNS too.
+        Assert.True(Heuristic.Run([Server(DnsWire.AResponse(22, "late.example", "10.0.0.22"))], datagram: true).Confirmed);
+        var tcp = Heuristic.AssertSameOnEverySplit([Client(DnsWire.Framed(DnsWire.Query(23, "tcp.example"))), Server(DnsWire.Framed(DnsWire.AResponse(23, "tcp.example", "10.0.0.23")))], Rtt);
+        Assert.True(tcp.Confirmed);
+        Assert.Null(tcp.Rejected);
+        Assert.Single(Rows(tcp));
+    }
+
+    public static TheoryData<string, byte[]> NotDns => new()
+    {
+        { "HTTP request", "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray() },
+        { "NTP client packet", [0x23, .. new byte[47]] },
+        { "TLS ClientHello start", [0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03, .. new byte[40]] },
+        { "a query with bytes after it", [.. DnsWire.Query(1, "pad.example"), 0] },
+        { "a query whose counts claim an answer", new DnsWire().Header(1, DnsWire.QueryFlags, 1, 1).Question("q.example", 1).ToArray() },
+        { "two questions", new DnsWire().Header(1, DnsWire.QueryFlags, 2).Question("a.example", 1).Question("b.example", 1).ToArray() },
+        { "opcode UPDATE", new DnsWire().Header(1, 0x2800, 1).Question("zone.example", 6).ToArray() },
+        { "class 7", new DnsWire().Header(1, DnsWire.QueryFlags, 1).Question("c.example", 1, 7).ToArray() },
+        { "shorter than a header", [0, 1, 1, 0, 0, 1] },
+        { "NetBIOS name query (RFC 1002)", new DnsWire().Header(1, 0x0110, 1).Question("FHEPFCELEHFCEPFFFACACACACACACABN", 32).ToArray() },
+    };
+
+    [Theory]
+    [MemberData(nameof(NotDns))]
+    public void The_heuristic_rejects_what_is_not_a_dns_message(string what, byte[] payload)
+    {
+        var udp = Heuristic.Run([Client(payload), Server(DnsWire.AResponse(1, "x.example", "10.0.0.1"))], datagram: true);
+        Assert.True(udp.Rejected is not null && !udp.Confirmed && udp.Records.Count == 0 && udp.Anomalies.Count == 0, $"UDP {what}");
+        var tcp = Heuristic.Run([Client(DnsWire.Framed(payload)), Server(DnsWire.Framed(DnsWire.AResponse(1, "x.example", "10.0.0.1")))]);
+        Assert.True(tcp.Rejected is not null && !tcp.Confirmed && tcp.Records.Count == 0, $"TCP framed {what}");
+    }
+
+    [Theory]
+    [InlineData("GET / HTTP/1.1\r\n")]
+    [InlineData("SSH-2.0-OpenSSH_9.6\r\n")]
+    [InlineData("220 mail.example ESMTP\r\n")]
+    public void The_tcp_heuristic_rejects_text_protocols_on_their_first_two_bytes(string text)
+    {
+        // Two bytes of text read as a length are over the heuristic's 4096-byte bound.
+        var run = Heuristic.Run([Server(text[..2])]);
+        Assert.NotNull(run.Rejected);
+    }
+
+    [Fact]
+    public void The_tcp_heuristic_gives_up_at_a_gap_before_the_first_message()
+    {
+        var q = DnsWire.Framed(DnsWire.Query(1, "gap.example"));
+        var run = Heuristic.Run([Client(q[..4]), Gap(StreamDirection.FromOriginator, 10), Client(DnsWire.Framed(DnsWire.Query(2, "next.example")))]);
+        Assert.NotNull(run.Rejected);
+        Assert.Empty(run.Records);
+    }
+
+    [Fact]
+    public void On_its_own_port_a_non_dns_payload_is_reported_not_rejected()
+    {
+        var run = Harness.Run([Client("GET / HTTP/1.1\r\n\r\n"), Client(DnsWire.Query(3, "after.example"))], datagram: true);
+        Assert.Null(run.Rejected);
+        Assert.NotEmpty(run.Anomalies);
+        Assert.Contains(Rows(run), r => (string?)r["query"] == "after.example");
     }
 
     private static byte[] LongName()
