@@ -125,6 +125,7 @@ public sealed class DnsDissector : IStreamDissector
         /// <summary>A gap hid where the next message starts.</summary>
         public bool Lost;
 
+        /// <summary>Bytes skipped while looking for the next message after such a gap (for the anomaly's detail).</summary>
         public long Resynced;
     }
 
