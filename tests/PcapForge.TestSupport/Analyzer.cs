@@ -60,6 +60,9 @@ public static class Analyzer
         return registry;
     }
 
+    /// <summary>The record tables of the loaded plugins, as written (with flow_uid and capture_id).</summary>
+    public static IReadOnlyList<RecordTableDescriptor> RecordTables => Registry.Value.RecordTables;
+
     public static MemoryRows Run(string path, AnalysisOptions? options = null) => Run(path, Registry.Value, options);
 
     /// <summary>Runs with dissector preferences set (tshark's <c>-o name:TRUE</c>); the plugins are instantiated afresh.</summary>
