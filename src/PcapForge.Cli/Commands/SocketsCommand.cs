@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
 using PcapForge.Frontends.Sockets;
 using PcapForge.Output;
 
@@ -200,20 +202,33 @@ public sealed class SocketsCommand : ICliCommand
         // netstat prints its note while it loads the process table, before the title (prg_cache_load).
         if (options.Programs && snapshot.Owners?.Note is { } note)
             _console.Error.WriteLine(note);
+        var text = new StringBuilder();
+        if (continuous)
+            text.Append("Snapshot at ").Append(FormatTimestamp(snapshot.Timestamp)).Append('\n');
+        text.Append(NetstatTable.Title(options)).Append('\n');
+        text.Append(NetstatTable.Header(options)).Append('\n');
+        foreach (var entry in snapshot.Sockets)
+        {
+            if (options.Selects(entry))
+                text.Append(NetstatTable.Line(entry, snapshot.OwnerOf(entry), options, names)).Append('\n');
+        }
+
         try
         {
-            var output = _console.Out;
-            if (continuous)
-                output.WriteLine($"Snapshot at {FormatTimestamp(snapshot.Timestamp)}");
-            output.WriteLine(NetstatTable.Title(options));
-            output.WriteLine(NetstatTable.Header(options));
-            foreach (var entry in snapshot.Sockets)
+            if (continuous && ReferenceEquals(_console.Out, System.Console.Out))
             {
-                if (options.Selects(entry))
-                    output.WriteLine(NetstatTable.Line(entry, snapshot.OwnerOf(entry), options, names));
+                // .NET's console stream drops EPIPE silently, so "sockets -c | head" would run forever: write the
+                // snapshot to file descriptor 1 directly, where a closed pipe is an IOException (the runtime ignores
+                // SIGPIPE), and stop as netstat stops when SIGPIPE kills it.
+                _standardOutput ??= new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+                _standardOutput.Write(Encoding.UTF8.GetBytes(text.ToString()));
+            }
+            else
+            {
+                _console.Out.Write(text.ToString());
+                _console.Out.Flush();
             }
 
-            output.Flush();
             return true;
         }
         catch (IOException)
@@ -221,6 +236,8 @@ public sealed class SocketsCommand : ICliCommand
             return false;
         }
     }
+
+    private FileStream? _standardOutput;
 
     /// <summary>ISO 8601 UTC with nine fractional digits, as the query output writes timestamps.</summary>
     internal static string FormatTimestamp(long nanoseconds)

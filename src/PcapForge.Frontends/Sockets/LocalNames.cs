@@ -22,10 +22,16 @@ public sealed class LocalNames
     /// <summary>Reads the three files; a file that is missing or unreadable gives no names.</summary>
     public static LocalNames Load(string hosts = "/etc/hosts", string services = "/etc/services", string passwd = "/etc/passwd")
     {
+        return FromLines(ReadLines(hosts), ReadLines(services), ReadLines(passwd));
+    }
+
+    /// <summary>Names from the lines of the three files (tests, or files kept from another machine).</summary>
+    public static LocalNames FromLines(IEnumerable<string> hosts, IEnumerable<string> services, IEnumerable<string> passwd)
+    {
         var names = new LocalNames();
-        names.AddHosts(ReadLines(hosts));
-        names.AddServices(ReadLines(services));
-        names.AddUsers(ReadLines(passwd));
+        names.AddHosts(hosts);
+        names.AddServices(services);
+        names.AddUsers(passwd);
         return names;
     }
 
@@ -50,7 +56,7 @@ public sealed class LocalNames
     private static readonly char[] Blanks = [' ', '\t'];
 
     /// <summary>hosts(5): an address, then the canonical name and aliases.</summary>
-    internal void AddHosts(IEnumerable<string> lines)
+    private void AddHosts(IEnumerable<string> lines)
     {
         foreach (string line in lines)
         {
@@ -61,7 +67,7 @@ public sealed class LocalNames
     }
 
     /// <summary>services(5): a name, then <c>port/protocol</c> and aliases.</summary>
-    internal void AddServices(IEnumerable<string> lines)
+    private void AddServices(IEnumerable<string> lines)
     {
         foreach (string line in lines)
         {
@@ -75,7 +81,7 @@ public sealed class LocalNames
     }
 
     /// <summary>passwd(5): <c>name:password:uid:gid:…</c>.</summary>
-    internal void AddUsers(IEnumerable<string> lines)
+    private void AddUsers(IEnumerable<string> lines)
     {
         foreach (string line in lines)
         {
