@@ -173,14 +173,14 @@ public sealed class SocketsCommandTests : IDisposable
         {
             Interval = TimeSpan.FromMilliseconds(200),
         };
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(900));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(2));
 
         int exit = command.Run(request, cancel.Token);
 
         Assert.Equal(ExitCodes.Ok, exit);
         var lines = Lines(output.ToString());
         var stamps = lines.Where(l => l.StartsWith("Snapshot at ", StringComparison.Ordinal)).ToList();
-        Assert.InRange(stamps.Count, 3, 7);
+        Assert.InRange(stamps.Count, 2, 11);
         for (int i = 0; i < lines.Length - 1; i++)
         {
             if (lines[i].StartsWith("Snapshot at ", StringComparison.Ordinal))
@@ -194,9 +194,11 @@ public sealed class SocketsCommandTests : IDisposable
         Assert.True(qexit == ExitCodes.Ok, qerror);
         Assert.Equal($"snapshots,times,listener_rows\n{stamps.Count},{stamps.Count},{stamps.Count}", csv.Replace("\r\n", "\n").TrimEnd('\n'));
 
-        // The stamps are the snapshots' times as the dataset has them.
+        // The stamps are the snapshots' times as the dataset has them, at least an interval apart.
         (qexit, csv, _) = CliRunner.Run("query", ds, "SELECT first_ts FROM captures ORDER BY first_ts", "--format", "csv");
         Assert.Equal(stamps.Select(s => s["Snapshot at ".Length..]), Lines(csv).Skip(1).Where(l => l.Length > 0));
+        var times = stamps.Select(s => DateTime.Parse(s["Snapshot at ".Length..], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal)).ToList();
+        Assert.All(times.Zip(times.Skip(1)), pair => Assert.True(pair.Second - pair.First >= TimeSpan.FromMilliseconds(150), $"{pair.First:O} -> {pair.Second:O}"));
     }
 
     [Fact]

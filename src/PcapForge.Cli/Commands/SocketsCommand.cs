@@ -160,15 +160,14 @@ public sealed class SocketsCommand : ICliCommand
                 // A closed standard output (sockets -c | head) ends it too, unless a dataset is being written.
                 if (!request.Continuous || cancel.IsCancellationRequested || (!print && !request.Quiet && writer is null))
                     break;
-                next += request.Interval;
-                var wait = next - DateTime.UtcNow;
-                if (wait < TimeSpan.Zero)
-                {
-                    next = DateTime.UtcNow;
-                    wait = TimeSpan.Zero;
-                }
+                // Snapshots start on a fixed one-second cadence; a tick missed by a slow snapshot is skipped, not
+                // caught up, so two snapshots are never taken back to back.
+                var now = DateTime.UtcNow;
+                do
+                    next += request.Interval;
+                while (next <= now);
 
-                if (cancel.WaitHandle.WaitOne(wait))
+                if (cancel.WaitHandle.WaitOne(next - now))
                     break;
             }
 
