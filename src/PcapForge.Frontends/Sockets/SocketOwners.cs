@@ -68,12 +68,10 @@ public sealed class SocketOwners
         foreach (int pid in pids)
         {
             string processDirectory = Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture));
-            IEnumerable<string> fds;
-            List<long> inodes = new();
+            var inodes = new List<long>();
             try
             {
-                fds = Directory.EnumerateFileSystemEntries(Path.Combine(processDirectory, "fd"));
-                foreach (string fd in fds)
+                foreach (string fd in Directory.EnumerateFileSystemEntries(Path.Combine(processDirectory, "fd")))
                 {
                     if (TryReadSocketInode(fd, out long inode))
                         inodes.Add(inode);
