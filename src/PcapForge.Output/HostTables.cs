@@ -4,8 +4,9 @@ namespace PcapForge.Output;
 
 /// <summary>
 /// The tables the host writes. Column names are Zeek's log field names where Zeek has the field (conn.log for
-/// <c>flows</c>), flattened; the others are snake_case. Every table joins <c>flows</c> on <c>flow_uid</c> and
-/// <c>captures</c> on <c>capture_id</c>.
+/// <c>flows</c>), flattened; the others are snake_case. Every table joins <c>captures</c> on <c>capture_id</c>, and
+/// every table of an analysis joins <c>flows</c> on <c>flow_uid</c>; <c>sockets</c> joins <c>flows</c> on the endpoints
+/// (<c>orig_h</c>, <c>orig_p</c>, <c>resp_h</c>, <c>resp_p</c>, <c>proto</c>).
 /// </summary>
 public static class HostTables
 {
@@ -104,7 +105,7 @@ public static class HostTables
 
     public static readonly RecordTableDescriptor Captures = new("captures", "One row per input of the run (a capture file, a live capture, a socket listing or a scan)",
     [
-        C("capture_id", ColumnType.String, "Identifier of the input: a hash of its size and first and last bytes, the same on every run"),
+        C("capture_id", ColumnType.String, "Identifier of the input: for a file a hash of its size and first and last bytes, the same on every run; for a socket snapshot a hash of the host name and the snapshot time"),
         C("source", ColumnType.String, "file, capture, sockets or scan"),
         C("path", ColumnType.String, "Path of the input as given"),
         C("size", ColumnType.Int64, "Size of the input file in bytes"),
@@ -125,5 +126,37 @@ public static class HostTables
         C("run_end", ColumnType.Timestamp, "When the run ended"),
     ]);
 
+    public static readonly RecordTableDescriptor Sockets = new("sockets", "One row per TCP or UDP socket of the machine at a snapshot (pcapforge sockets, from /proc/net)",
+    [
+        C("ts", ColumnType.Timestamp, "Time of the snapshot the socket was seen in"),
+        C("orig_h", ColumnType.String, "Originator's address as in flows: the remote address when the socket was accepted (local_role responder), else the local one; null for a listener"),
+        C("orig_p", ColumnType.Int32, "Originator's port as in flows; null for a listener"),
+        C("resp_h", ColumnType.String, "Responder's address as in flows: the local address of a listener or an accepted socket, else the remote one"),
+        C("resp_p", ColumnType.Int32, "Responder's port as in flows"),
+        C("proto", ColumnType.String, "Transport protocol as in flows: tcp or udp"),
+        C("ip_version", ColumnType.Int32, "IP version of the socket's traffic: 4 for IPv4 and for IPv4-mapped addresses on an IPv6 socket, 6 otherwise"),
+        C("local_h", ColumnType.String, "Local address (IPv4-mapped IPv6 addresses as IPv4; 0.0.0.0 or :: when bound to every address)"),
+        C("local_p", ColumnType.Int32, "Local port"),
+        C("remote_h", ColumnType.String, "Peer's address; null when the socket has no peer (a listener, an unconnected UDP socket)"),
+        C("remote_p", ColumnType.Int32, "Peer's port; null when the socket has no peer"),
+        C("local_role", ColumnType.String, "listener (TCP LISTEN, UDP without a peer), responder (a connection on a listening port: accepted here), originator (any other connection: opened from here)"),
+        C("netstat_proto", ColumnType.String, "netstat's Proto: tcp, tcp6, udp, udp6 (tcp6 and udp6 are IPv6 sockets, which may carry IPv4)"),
+        C("state", ColumnType.String, "State as netstat names it: ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, LISTEN, CLOSING; for UDP ESTABLISHED when connected, null when not (netstat leaves it blank)"),
+        C("kernel_state", ColumnType.Int32, "The kernel's state number (st in /proc/net/tcp, include/net/tcp_states.h)"),
+        C("recv_q", ColumnType.Int64, "netstat's Recv-Q: for a TCP listener the connections waiting to be accepted, for another TCP socket the bytes not yet read, for UDP the receive buffer in use"),
+        C("send_q", ColumnType.Int64, "netstat's Send-Q: for TCP the bytes not yet acknowledged by the peer (0 for a listener), for UDP the send buffer in use"),
+        C("uid", ColumnType.Int64, "Owner's user id"),
+        C("user", ColumnType.String, "Owner's user name from /etc/passwd; null when it has none"),
+        C("inode", ColumnType.Int64, "Socket inode (links /proc/PID/fd/N to the socket); 0 for TIME_WAIT and pending SYN_RECV entries, which have no socket"),
+        C("pid", ColumnType.Int32, "Process holding the socket (the lowest PID when several share it); null when none or not readable without root"),
+        C("program", ColumnType.String, "The program as netstat -p names it: the first word of the command line, without its directory"),
+        C("command", ColumnType.String, "The process's whole command line, its arguments joined by spaces"),
+        C("capture_id", ColumnType.String, "The snapshot; joins captures (source = sockets)"),
+    ]);
+
+    /// <summary>The tables of <c>analyze</c> (and of a live capture).</summary>
     public static IReadOnlyList<RecordTableDescriptor> All { get; } = [Flows, Packets, Anomalies, Captures];
+
+    /// <summary>The tables that only a frontend writes (with <see cref="Captures"/>): <c>sockets</c>.</summary>
+    public static IReadOnlyList<RecordTableDescriptor> Frontends { get; } = [Sockets];
 }

@@ -43,7 +43,7 @@ public sealed class SchemaCommand : ICliCommand
     }
 
     /// <summary>The host's tables, then the plugins' in the order they were declared (with flow_uid and capture_id).</summary>
-    internal static IReadOnlyList<RecordTableDescriptor> AllTables(DissectorRegistry registry) => [.. HostTables.All, .. registry.RecordTables];
+    internal static IReadOnlyList<RecordTableDescriptor> AllTables(DissectorRegistry registry) => [.. HostTables.All, .. HostTables.Frontends, .. registry.RecordTables];
 
     internal int Run(IReadOnlyList<RecordTableDescriptor> tables, string? name, bool json)
     {
