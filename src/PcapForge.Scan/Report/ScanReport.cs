@@ -78,7 +78,8 @@ public static class ScanReport
         var rows = new List<string[]> { serviceDetection ? ["PORT", "STATE", "SERVICE", "VERSION"] : ["PORT", "STATE", "SERVICE"] };
         foreach (var r in shown)
         {
-            string service = r.Service is { } s ? s.Name + (s.Probed ? "" : "?") : Ports.NmapServices.NameOf(r.Port);
+            // nmap marks an open port whose service no probe confirmed with "?" (the name is only the port's usual one).
+            string service = r.Service is { } s ? s.Name + (s.Probed || r.State != PortState.Open ? "" : "?") : Ports.NmapServices.NameOf(r.Port);
             var row = new List<string> { $"{r.Port}/tcp", r.StateName, service };
             if (serviceDetection)
                 row.Add(r.Service?.VersionText ?? "");
