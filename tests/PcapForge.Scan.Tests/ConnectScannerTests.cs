@@ -108,6 +108,20 @@ public sealed class ConnectScannerTests
     }
 
     [Fact]
+    public async Task ABannerLaterThanTheWaitIsStillRead()
+    {
+        // The server speaks after the banner wait, so it gets the HTTP probe first; its reply is then read as a banner.
+        using var server = new LoopbackServer(async (s, _, c) =>
+        {
+            await Task.Delay(300, c);
+            await s.SendAsync("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"u8.ToArray(), c);
+            await Task.Delay(2000, c);
+        });
+        var s = Only(await Scan([server.Port], adjust: o => o with { BannerWait = TimeSpan.FromMilliseconds(100) })).Service!;
+        Assert.Equal(("ssh", "OpenSSH"), (s.Name, s.Product));
+    }
+
+    [Fact]
     public async Task AServerThatClosesAtOnceIsTcpwrapped()
     {
         using var server = new LoopbackServer(LoopbackServer.CloseAtOnce());
@@ -208,6 +222,22 @@ public sealed class ConnectScannerTests
         var scanner = new ConnectScanner(new ScanOptions { Ports = Enumerable.Range(1, 65535).ToArray() });
         var e = await Assert.ThrowsAsync<ScanUsageException>(() => scanner.RunAsync(targets, CancellationToken.None));
         Assert.Contains("at most 4,194,304", e.Message);
+    }
+
+    [Fact]
+    public void AConnectionToItselfIsRecognised()
+    {
+        // Bound to the port it connects to, a socket meets itself (TCP simultaneous open), with nothing listening.
+        int port = LoopbackServer.ClosedPort();
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+        socket.Connect(new IPEndPoint(IPAddress.Loopback, port));
+        Assert.True(ConnectScanner.IsSelfConnection(socket));
+
+        using var server = new LoopbackServer(LoopbackServer.Silent());
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        client.Connect(new IPEndPoint(IPAddress.Loopback, server.Port));
+        Assert.False(ConnectScanner.IsSelfConnection(client));
     }
 
     [Theory]

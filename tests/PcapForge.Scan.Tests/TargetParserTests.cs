@@ -147,6 +147,7 @@ public sealed class TargetParserTests
     [InlineData("host name", "is not an IPv4 or IPv6 address")]
     [InlineData("-bad.test", "is not an IPv4 or IPv6 address")]
     [InlineData("fd00::zz", "is not an IPv4 or IPv6 address")]
+    [InlineData("fe80::1", "is a link-local address, which needs the interface it is on")]
     public async Task WhatIsNeitherAnAddressNorAHostNameNeverReachesTheResolver(string target, string message)
     {
         var e = await Assert.ThrowsAsync<ScanUsageException>(() => Addresses(Parser(), target));

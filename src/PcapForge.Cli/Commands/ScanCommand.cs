@@ -170,7 +170,7 @@ public sealed class ScanCommand : ICliCommand
             var scanner = new ConnectScanner(options);
             ScanRun run;
             var output = _console.Out;
-            ScanReport.WriteStart(output, ConnectScannerClock.Now());
+            bool printing = Print(() => ScanReport.WriteStart(output, DateTime.UtcNow));
             try
             {
                 run = await scanner.RunAsync(expanded.Targets, cancel).ConfigureAwait(false);
@@ -182,8 +182,9 @@ public sealed class ScanCommand : ICliCommand
                 return ExitCodes.Interrupted;
             }
 
-            ScanReport.Write(output, run, request.OpenOnly);
-            output.Flush();
+            // A closed standard output (scan … | head) ends the report, not the scan's dataset.
+            if (printing)
+                Print(() => ScanReport.Write(output, run, request.OpenOnly));
             if (writer is not null)
             {
                 string host = Environment.MachineName;
@@ -259,9 +260,18 @@ public sealed class ScanCommand : ICliCommand
         };
     }
 
-    /// <summary>The wall clock in nanoseconds since the Unix epoch, as the scan stamps its rows.</summary>
-    private static class ConnectScannerClock
+    /// <summary>Writes to standard output; false when it is closed.</summary>
+    private bool Print(Action write)
     {
-        public static long Now() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+        try
+        {
+            write();
+            _console.Out.Flush();
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 }

@@ -17,9 +17,8 @@ public static class ScanReport
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static void WriteStart(TextWriter w, long startNs)
+    public static void WriteStart(TextWriter w, DateTime start)
     {
-        var start = DateTime.UnixEpoch.AddTicks(startNs / 100);
         w.WriteLine($"Starting PcapForge {ToolInfo.Version} scan at {start.ToString("yyyy-MM-dd HH:mm", Inv)} UTC");
     }
 

@@ -131,8 +131,26 @@ public sealed class ConnectScanner
         }
     }
 
-    /// <summary>One connect() under the rate limit and the timeout: the connected socket (open) or null, and the result.</summary>
+    /// <summary>
+    /// One connect() under the rate limit and the timeout: the connected socket (open) or null, and the result. A
+    /// connection to oneself is tried again: on a local address, a connect() whose ephemeral source port happens to be
+    /// the destination port "succeeds" by TCP simultaneous open (RFC 9293 §3.5, figure 8) though nothing listens there.
+    /// </summary>
     private async Task<(Socket? Socket, PortResult Result)> ConnectAsync(ScanTarget target, int port, CancellationToken cancel)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var (socket, result) = await ConnectOnceAsync(target, port, cancel).ConfigureAwait(false);
+            if (socket is null || !IsSelfConnection(socket) || attempt > 0)
+                return (socket, result);
+            Close(socket);
+        }
+    }
+
+    internal static bool IsSelfConnection(Socket socket) =>
+        socket.LocalEndPoint is IPEndPoint local && socket.RemoteEndPoint is IPEndPoint remote && local.Equals(remote);
+
+    private async Task<(Socket? Socket, PortResult Result)> ConnectOnceAsync(ScanTarget target, int port, CancellationToken cancel)
     {
         await _rate.WaitAsync(cancel).ConfigureAwait(false);
         var socket = new Socket(target.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

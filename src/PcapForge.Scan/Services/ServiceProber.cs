@@ -47,26 +47,32 @@ internal sealed class ServiceProber
     /// <param name="cancel">The scan's deadline or Ctrl-C.</param>
     public async Task<ServiceInfo> DetectAsync(Socket socket, ScanTarget target, int port, Func<CancellationToken, Task<Socket?>> reconnect, CancellationToken cancel)
     {
-        using var conn = new ProbeConnection(socket, BannerLimit);
-        await conn.ReadAsync(BannerComplete, _options.BannerWait, LineGrace, cancel).ConfigureAwait(false);
-        if (conn.Length == 0 && conn.Closed)
-            return new ServiceInfo { Name = "tcpwrapped", Probed = true };
-        if (conn.Length > 0)
-            return await FromBannerAsync(conn, port, cancel).ConfigureAwait(false);
-
-        // RFC 9112 §3.2: HTTP/1.0 needs no Host, but a server with virtual hosts picks the site by it.
-        byte[] head = Request("HEAD", target, port);
-        if (!await conn.SendAsync(head, _options.Timeout, cancel).ConfigureAwait(false))
-            return TableGuess(port, null);
-        await conn.ReadAsync(HttpHeadComplete, _options.Timeout, null, cancel).ConfigureAwait(false);
-        if (HttpResponseHead.TryParse(conn.Data, out var response) == HttpParseResult.Parsed && response is not null)
+        ServiceInfo info;
+        using (var conn = new ProbeConnection(socket, BannerLimit))
         {
-            var info = ProductRules.FromHttp(response, BannerText.From(conn.Data[..response.Length]));
-            string? title = await TitleAsync(target, port, reconnect, cancel).ConfigureAwait(false);
-            return info with { HttpTitle = title };
+            await conn.ReadAsync(BannerComplete, _options.BannerWait, LineGrace, cancel).ConfigureAwait(false);
+            if (conn.Length == 0 && conn.Closed)
+                return new ServiceInfo { Name = "tcpwrapped", Probed = true };
+            if (conn.Length > 0)
+                return await FromBannerAsync(conn, port, cancel).ConfigureAwait(false);
+
+            // RFC 9112 §3.2: HTTP/1.0 needs no Host, but a server with virtual hosts picks the site by it.
+            if (!await conn.SendAsync(Request("HEAD", target, port), _options.Timeout, cancel).ConfigureAwait(false))
+                return TableGuess(port, null);
+            await conn.ReadAsync(HttpHeadComplete, _options.Timeout, null, cancel).ConfigureAwait(false);
+            if (HttpResponseHead.TryParse(conn.Data, out var response) != HttpParseResult.Parsed || response is null)
+            {
+                // Not HTTP: perhaps a server that spoke first, but later than the banner wait.
+                return conn.Length > 0 ? await FromBannerAsync(conn, port, cancel).ConfigureAwait(false) : TableGuess(port, null);
+            }
+
+            info = ProductRules.FromHttp(response, BannerText.From(conn.Data[..response.Length]));
         }
 
-        return conn.Length > 0 ? TableGuess(port, BannerText.From(conn.Data)) : TableGuess(port, null);
+        // The first connection is closed before the second opens: a probe never holds more than one of the scan's
+        // concurrent connections.
+        string? title = await TitleAsync(target, port, reconnect, cancel).ConfigureAwait(false);
+        return info with { HttpTitle = title };
     }
 
     private async Task<ServiceInfo> FromBannerAsync(ProbeConnection conn, int port, CancellationToken cancel)
@@ -89,7 +95,9 @@ internal sealed class ServiceProber
                     await conn.ReadAsync(SmtpReplyComplete, _options.Timeout, null, cancel).ConfigureAwait(false);
                     if (SmtpReply.TryParse(conn.Data, out var ehlo, out _) == SmtpParseStatus.Done && ehlo is not null)
                         SmtpExtensions.TryParse(ehlo, out extensions);
-                    await conn.SendAsync("QUIT\r\n"u8.ToArray(), _options.Timeout, cancel).ConfigureAwait(false);
+                    conn.Clear();
+                    if (await conn.SendAsync("QUIT\r\n"u8.ToArray(), _options.Timeout, cancel).ConfigureAwait(false))
+                        await conn.ReadAsync(SmtpReplyComplete, _options.Timeout, null, cancel).ConfigureAwait(false);
                 }
             }
 

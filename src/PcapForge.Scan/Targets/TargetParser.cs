@@ -89,6 +89,8 @@ public sealed class TargetParser
 
             if (address.IsIPv4MappedToIPv6 && prefix is null)
                 address = address.MapToIPv4();
+            if (address.IsIPv6LinkLocal && address.ScopeId == 0)
+                throw new ScanUsageException($"'{spec}' is a link-local address, which needs the interface it is on (fe80::1%eth0, RFC 4007 §11)");
             if (prefix is null)
             {
                 Refuse(spec, address, broadcasts);
