@@ -61,8 +61,8 @@ public sealed class ScanCommandTests : IDisposable
             "host\tport\tproto\tstate\treason\tservice\tservice_method\tproduct\tversion\tversion_detail\textra_info\tos_type\tbanner\tssh_proto_version\n"
             + Row(first) + "\n" + Row(second) + "\n",
             Tsv(dataset, "SELECT host, port, proto, state, reason, service, service_method, product, version, version_detail, extra_info, os_type, banner, ssh_proto_version FROM scan ORDER BY port"));
-        Assert.Equal("n\twith_time\tids\n2\t2\t1\n",
-            Tsv(dataset, "SELECT count(*) AS n, count(connect_time) AS with_time, count(DISTINCT capture_id) AS ids FROM scan"));
+        Assert.Equal("n\twith_time\twith_rtt\tids\n2\t2\t1\t1\n",
+            Tsv(dataset, "SELECT count(*) AS n, count(connect_time) AS with_time, count(rtt) AS with_rtt, count(DISTINCT capture_id) AS ids FROM scan"));
         Assert.Equal($"scan\t{Environment.MachineName}\t127.0.0.1\t3\ttrue\ttrue\n",
             Tsv(dataset, "SELECT source, host, path, len(plugins), c.capture_id = (SELECT any_value(capture_id) FROM scan), run_start <= first_ts AND last_ts <= run_end FROM captures c")
                 .Split('\n', 2)[1]);

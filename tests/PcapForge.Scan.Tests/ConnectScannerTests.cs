@@ -37,10 +37,14 @@ public sealed class ConnectScannerTests
         var open = run.Results.Single(r => r.Port == server.Port);
         Assert.Equal((PortState.Open, "syn-ack", "open"), (open.State, open.Reason, open.StateName));
         Assert.NotNull(open.ConnectTime);
+        // The kernel's handshake RTT on loopback is microseconds, and never more than the wall-clock connect time.
+        Assert.NotNull(open.Rtt);
+        Assert.InRange(open.Rtt!.Value, TimeSpan.FromTicks(1), open.ConnectTime!.Value + TimeSpan.FromMilliseconds(1));
         Assert.Null(open.Service);
         var refused = run.Results.Single(r => r.Port == closed);
         Assert.Equal((PortState.Closed, "conn-refused", "closed"), (refused.State, refused.Reason, refused.StateName));
         Assert.NotNull(refused.ConnectTime);
+        Assert.Null(refused.Rtt);
         Assert.Equal(0, run.NotScanned);
         Assert.False(run.DeadlineReached);
     }

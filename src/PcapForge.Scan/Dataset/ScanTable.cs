@@ -42,7 +42,8 @@ public static class ScanTable
         C("http_status", ColumnType.Int32, "The status code of the reply to HEAD /"),
         C("ssh_proto_version", ColumnType.String, "The protocol version of the SSH identification string (2.0, 1.99)"),
         C("smtp_extensions", ColumnType.StringList, "The extensions of the EHLO reply (PIPELINING, SIZE 10240000, STARTTLS …)"),
-        C("connect_time", ColumnType.Double, "Seconds connect() took to succeed or be refused; null for a filtered port"),
+        C("connect_time", ColumnType.Double, "Seconds connect() took to succeed or be refused, by the wall clock; null for a filtered port"),
+        C("rtt", ColumnType.Double, "Seconds of the handshake's round trip as the kernel measured it (TCP_INFO tcpi_rtt, Linux); open ports only"),
         C("capture_id", ColumnType.String, "The scan; joins captures (source = scan)"),
     ]);
 
@@ -86,6 +87,7 @@ public static class ScanTable
         Set("ssh_proto_version", s?.SshProtoVersion);
         Set("smtp_extensions", s?.SmtpExtensions?.ToArray());
         Set("connect_time", r.ConnectTime?.TotalSeconds);
+        Set("rtt", r.Rtt?.TotalSeconds);
         Set("capture_id", captureId);
         return row;
     }

@@ -54,7 +54,8 @@ public static class ScanReport
 
         string name = target.HostName is null ? target.AddressText : $"{target.HostName} ({target.AddressText})";
         w.WriteLine($"PcapForge scan report for {name}");
-        var latency = results.Where(r => r.ConnectTime is not null).Select(r => r.ConnectTime!.Value).DefaultIfEmpty().Min();
+        // nmap prints its smoothed RTT; the kernel's handshake RTT is the same measure, the connect time a fallback.
+        var latency = results.Where(r => r.Latency is not null).Select(r => r.Latency!.Value).DefaultIfEmpty().Min();
         w.WriteLine(IsUp(results) ? $"Host is up ({SignificantSeconds(latency)}s latency)." : "Host is up.");
         if (target.OtherAddresses.Count > 0)
             w.WriteLine($"Other addresses for {target.HostName} (not scanned): {string.Join(' ', target.OtherAddresses)}");

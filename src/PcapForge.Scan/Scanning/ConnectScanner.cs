@@ -147,6 +147,39 @@ public sealed class ConnectScanner
         }
     }
 
+    /// <summary>getsockopt level IPPROTO_TCP and option TCP_INFO (include/uapi/linux/tcp.h).</summary>
+    private const int IpProtoTcp = 6, TcpInfo = 11;
+
+    /// <summary>
+    /// Offset of <c>tcpi_rtt</c> (microseconds, u32) in <c>struct tcp_info</c>: 8 bytes of u8 fields, then 15 u32
+    /// (rto … rcv_ssthresh) before it; stable since Linux 2.6.
+    /// </summary>
+    private const int TcpInfoRttOffset = 68;
+
+    /// <summary>
+    /// The handshake's round-trip time as the kernel measured it (from the SYN to the SYN-ACK, its first sample of
+    /// the smoothed RTT), free of this process's scheduling and JIT time, which the wall-clock connect time includes.
+    /// Linux only; null elsewhere or when the option cannot be read.
+    /// </summary>
+    internal static TimeSpan? KernelRtt(Socket socket)
+    {
+        if (!OperatingSystem.IsLinux())
+            return null;
+        Span<byte> info = stackalloc byte[256];
+        try
+        {
+            int length = socket.GetRawSocketOption(IpProtoTcp, TcpInfo, info);
+            if (length < TcpInfoRttOffset + sizeof(uint))
+                return null;
+            uint microseconds = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(info[TcpInfoRttOffset..]);
+            return microseconds == 0 ? null : TimeSpan.FromMicroseconds(microseconds);
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+
     internal static bool IsSelfConnection(Socket socket) =>
         socket.LocalEndPoint is IPEndPoint local && socket.RemoteEndPoint is IPEndPoint remote && local.Equals(remote);
 
@@ -163,7 +196,7 @@ public sealed class ConnectScanner
         {
             await socket.ConnectAsync(new IPEndPoint(target.Address, port), timeout.Token).ConfigureAwait(false);
             var elapsed = Stopwatch.GetElapsedTime(began);
-            return (socket, new PortResult(target, port, PortState.Open, "syn-ack", UnixNowNs(), elapsed));
+            return (socket, new PortResult(target, port, PortState.Open, "syn-ack", UnixNowNs(), elapsed) { Rtt = KernelRtt(socket) });
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {

@@ -28,6 +28,12 @@ public enum PortState
 /// <param name="ConnectTime">How long connect() took until it succeeded or was refused; null for a filtered port.</param>
 public sealed record PortResult(ScanTarget Target, int Port, PortState State, string Reason, long Timestamp, TimeSpan? ConnectTime)
 {
+    /// <summary>The handshake's round-trip time as the kernel measured it (open ports, Linux); null otherwise.</summary>
+    public TimeSpan? Rtt { get; init; }
+
+    /// <summary>The best measure of the host's latency this port gave: the kernel's RTT, else the connect time.</summary>
+    public TimeSpan? Latency => Rtt ?? ConnectTime;
+
     /// <summary>What service detection found (-sV, open ports only); null without it.</summary>
     public ServiceInfo? Service { get; init; }
 
