@@ -31,6 +31,7 @@ public static class Program
             .AddSingleton<ICliCommand, QueryCommand>()
             .AddSingleton<ICliCommand, SchemaCommand>()
             .AddSingleton<ICliCommand, ScanCommand>()
+            .AddSingleton<ICliCommand, SocketsCommand>()
             .AddSingleton<ICliCommand>(s => s.GetRequiredService<DissectorsCommand>())
             .BuildServiceProvider();
 

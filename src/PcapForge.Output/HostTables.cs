@@ -4,8 +4,10 @@ namespace PcapForge.Output;
 
 /// <summary>
 /// The tables the host writes. Column names are Zeek's log field names where Zeek has the field (conn.log for
-/// <c>flows</c>), flattened; the others are snake_case. Every table joins <c>flows</c> on <c>flow_uid</c> and
-/// <c>captures</c> on <c>capture_id</c>.
+/// <c>flows</c>), flattened; the others are snake_case. Every table joins <c>captures</c> on <c>capture_id</c>, and
+/// every table of an analysis joins <c>flows</c> on <c>flow_uid</c>; <c>sockets</c> joins <c>flows</c> on the endpoints
+/// (<c>orig_h</c>, <c>orig_p</c>, <c>resp_h</c>, <c>resp_p</c>, <c>proto</c>), and <c>scan</c> on the service
+/// (<c>host</c> = <c>resp_h</c>, <c>port</c> = <c>resp_p</c>, <c>proto</c>).
 /// </summary>
 public static class HostTables
 {
@@ -104,7 +106,7 @@ public static class HostTables
 
     public static readonly RecordTableDescriptor Captures = new("captures", "One row per input of the run (a capture file, a live capture, a socket listing or a scan)",
     [
-        C("capture_id", ColumnType.String, "Identifier of the input: a hash of its size and first and last bytes, the same on every run"),
+        C("capture_id", ColumnType.String, "Identifier of the input: for a file a hash of its size and first and last bytes, the same on every run; for a socket snapshot a hash of the host name and the snapshot time; for a scan a hash of the host name, the targets and the start time"),
         C("source", ColumnType.String, "file, capture, sockets or scan"),
         C("path", ColumnType.String, "Path of the input as given"),
         C("size", ColumnType.Int64, "Size of the input file in bytes"),
@@ -125,5 +127,66 @@ public static class HostTables
         C("run_end", ColumnType.Timestamp, "When the run ended"),
     ]);
 
+    public static readonly RecordTableDescriptor Sockets = new("sockets", "One row per TCP or UDP socket of the machine at a snapshot (pcapforge sockets, from /proc/net)",
+    [
+        C("ts", ColumnType.Timestamp, "Time of the snapshot the socket was seen in"),
+        C("orig_h", ColumnType.String, "Originator's address as in flows: the remote address when the socket was accepted (local_role responder), else the local one; null for a listener"),
+        C("orig_p", ColumnType.Int32, "Originator's port as in flows; null for a listener"),
+        C("resp_h", ColumnType.String, "Responder's address as in flows: the local address of a listener or an accepted socket, else the remote one"),
+        C("resp_p", ColumnType.Int32, "Responder's port as in flows"),
+        C("proto", ColumnType.String, "Transport protocol as in flows: tcp or udp"),
+        C("ip_version", ColumnType.Int32, "IP version of the socket's traffic: 4 for IPv4 and for IPv4-mapped addresses on an IPv6 socket, 6 otherwise"),
+        C("local_h", ColumnType.String, "Local address (IPv4-mapped IPv6 addresses as IPv4; 0.0.0.0 or :: when bound to every address)"),
+        C("local_p", ColumnType.Int32, "Local port"),
+        C("remote_h", ColumnType.String, "Peer's address; null when the socket has no peer (a listener, an unconnected UDP socket)"),
+        C("remote_p", ColumnType.Int32, "Peer's port; null when the socket has no peer"),
+        C("local_role", ColumnType.String, "listener (TCP LISTEN, UDP without a peer), responder (a connection on a listening port: accepted here), originator (any other connection: opened from here)"),
+        C("netstat_proto", ColumnType.String, "netstat's Proto: tcp, tcp6, udp, udp6 (tcp6 and udp6 are IPv6 sockets, which may carry IPv4)"),
+        C("state", ColumnType.String, "State as netstat names it: ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, LISTEN, CLOSING; for UDP ESTABLISHED when connected, null when not (netstat leaves it blank)"),
+        C("kernel_state", ColumnType.Int32, "The kernel's state number (st in /proc/net/tcp, include/net/tcp_states.h)"),
+        C("recv_q", ColumnType.Int64, "netstat's Recv-Q: for a TCP listener the connections waiting to be accepted, for another TCP socket the bytes not yet read, for UDP the receive buffer in use"),
+        C("send_q", ColumnType.Int64, "netstat's Send-Q: for TCP the bytes not yet acknowledged by the peer (0 for a listener), for UDP the send buffer in use"),
+        C("uid", ColumnType.Int64, "Owner's user id"),
+        C("user", ColumnType.String, "Owner's user name from /etc/passwd; null when it has none"),
+        C("inode", ColumnType.Int64, "Socket inode (links /proc/PID/fd/N to the socket); 0 for TIME_WAIT and pending SYN_RECV entries, which have no socket"),
+        C("pid", ColumnType.Int32, "Process holding the socket (the lowest PID when several share it); null when none or not readable without root"),
+        C("program", ColumnType.String, "The program as netstat -p names it: the first word of the command line, without its directory"),
+        C("command", ColumnType.String, "The process's whole command line, its arguments joined by spaces"),
+        C("capture_id", ColumnType.String, "The snapshot; joins captures (source = sockets)"),
+    ]);
+
+    public static readonly RecordTableDescriptor Scan = new("scan", "One row per port of a TCP connect scan (pcapforge scan), with what service detection found (-sV)",
+    [
+        C("ts", ColumnType.Timestamp, "When the port's connect() finished"),
+        C("host", ColumnType.String, "Address scanned, as flows.resp_h writes it (IPv6 without brackets)"),
+        C("host_name", ColumnType.String, "The host name the address was resolved from; null for an address or CIDR target"),
+        C("target", ColumnType.String, "The target as given on the command line (name, address or CIDR block)"),
+        C("port", ColumnType.Int32, "TCP port, as flows.resp_p"),
+        C("proto", ColumnType.String, "Transport protocol, as flows.proto: tcp"),
+        C("state", ColumnType.String, "open (connected), closed (refused), filtered (no answer, or an ICMP unreachable), as nmap reports them"),
+        C("reason", ColumnType.String, "Why, in nmap's words: syn-ack, conn-refused, no-response, host-unreach, net-unreach, admin-prohibited"),
+        C("service", ColumnType.String, "The service: found by a probe (ssh, smtp, http, tcpwrapped) or the port's nmap-services name (see service_method)"),
+        C("service_method", ColumnType.String, "probed (a banner or probe identified the service) or table (only the port's usual service, nmap's method=\"table\")"),
+        C("product", ColumnType.String, "Software behind the port (OpenSSH, nginx, Postfix smtpd), as nmap names it"),
+        C("version", ColumnType.String, "The product's version number alone (9.2p1, 1.22.1)"),
+        C("version_detail", ColumnType.String, "A distribution's package revision after the version (Debian 2+deb12u3), which nmap prints as part of its version"),
+        C("extra_info", ColumnType.String, "nmap's extrainfo, shown in parentheses in the VERSION column (protocol 2.0)"),
+        C("service_host", ColumnType.String, "The name the service gives itself (an SMTP greeting's domain), nmap's Service Info Host"),
+        C("os_type", ColumnType.String, "Operating system a banner reveals (Linux for a Debian or Ubuntu OpenSSH), nmap's Service Info OS"),
+        C("banner", ColumnType.String, "What the service sent first (its greeting, or its reply to HEAD /): line ends as \\n, other control bytes as \\xNN, at most 1024 characters"),
+        C("http_title", ColumnType.String, "The <title> of the page GET / returned"),
+        C("http_server", ColumnType.String, "The Server header of the reply to HEAD /"),
+        C("http_status", ColumnType.Int32, "The status code of the reply to HEAD /"),
+        C("ssh_proto_version", ColumnType.String, "The protocol version of the SSH identification string (2.0, 1.99)"),
+        C("smtp_extensions", ColumnType.StringList, "The extensions of the EHLO reply (PIPELINING, SIZE 10240000, STARTTLS …)"),
+        C("connect_time", ColumnType.Double, "Seconds connect() took to succeed or be refused, by the wall clock; null for a filtered port"),
+        C("rtt", ColumnType.Double, "Seconds of the handshake's round trip as the kernel measured it (TCP_INFO tcpi_rtt, Linux); open ports only"),
+        C("capture_id", ColumnType.String, "The scan; joins captures (source = scan)"),
+    ]);
+
+    /// <summary>The tables of <c>analyze</c> (and of a live capture).</summary>
     public static IReadOnlyList<RecordTableDescriptor> All { get; } = [Flows, Packets, Anomalies, Captures];
+
+    /// <summary>The tables that only a frontend writes (with <see cref="Captures"/>): <c>sockets</c>, <c>scan</c>.</summary>
+    public static IReadOnlyList<RecordTableDescriptor> Frontends { get; } = [Sockets, Scan];
 }

@@ -14,8 +14,9 @@
 #     -e http.content_length_header -e http.transfer_encoding                             > <capture>.http-responses.txt
 #
 # Each file starts with tshark-reference.sh's "# <tshark version>; command: ..." line. A capture where tshark finds
-# no HTTP gets no files, as in the public corpus. HTTP on ports tshark does not know (python's 8000/8080/8081 are
-# known to it) would need a decode-as; none is needed for testdata today.
+# no HTTP gets no files, as in the public corpus. HTTP on a port tshark does not know (python's 8000/8080/8081 are
+# known to it) gets a decode-as, as ../shared/pcaps/SOURCES.md does for the public corpus: nginx on 8888 of
+# record.sh section [9].
 #
 # Usage: tests/conformance/tshark-http.sh   Needs tshark. Prints each file written.
 set -euo pipefail
@@ -32,9 +33,17 @@ responses=(-e frame.number -e ip.src -e ipv6.src -e tcp.srcport -e tcp.stream -e
 
 mkdir -p "$out"
 rm -f "$out"/*.http-requests.txt "$out"/*.http-responses.txt
+decode_as() {
+    case "$1" in
+        http-nginx-port8888-wget.pcap) echo 'tcp.port==8888,http' ;;
+    esac
+}
+
 for f in $(reference_captures "$root/testdata"); do
+    rule=$(decode_as "$f")
     for kind in requests responses; do
         if [ $kind = requests ]; then filter=http.request; set -- "${requests[@]}"; else filter=http.response; set -- "${responses[@]}"; fi
+        [ -n "$rule" ] && set -- "$@" -d "$rule"
         reference_run "$root/testdata" tshark -r "$f" -Y $filter "${fields[@]}" "$@" >"$cfg/head"
         # Only the header line of the fields: no HTTP of this kind.
         [ "$(wc -l <"$cfg/out")" -gt 1 ] || continue

@@ -42,9 +42,8 @@ public sealed class SchemaCommand : ICliCommand
         return command;
     }
 
-    /// <summary>The host's tables, the frontends' (scan), then the plugins' in the order they were declared (with flow_uid and capture_id).</summary>
-    internal static IReadOnlyList<RecordTableDescriptor> AllTables(DissectorRegistry registry) =>
-        [.. HostTables.All, PcapForge.Scan.Dataset.ScanTable.Descriptor, .. registry.RecordTables];
+    /// <summary>The host's tables, then the plugins' in the order they were declared (with flow_uid and capture_id).</summary>
+    internal static IReadOnlyList<RecordTableDescriptor> AllTables(DissectorRegistry registry) => [.. HostTables.All, .. HostTables.Frontends, .. registry.RecordTables];
 
     internal int Run(IReadOnlyList<RecordTableDescriptor> tables, string? name, bool json)
     {

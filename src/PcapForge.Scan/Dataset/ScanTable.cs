@@ -16,36 +16,8 @@ public static class ScanTable
 {
     public const string Source = "scan";
 
-    private static ColumnDescriptor C(string name, ColumnType type, string description) => new(name, type, description);
-
-    public static readonly RecordTableDescriptor Descriptor = new("scan", "One row per port of a TCP connect scan (pcapforge scan), with what service detection found (-sV)",
-    [
-        C("ts", ColumnType.Timestamp, "When the port's connect() finished"),
-        C("host", ColumnType.String, "Address scanned, as flows.resp_h writes it (IPv6 without brackets)"),
-        C("host_name", ColumnType.String, "The host name the address was resolved from; null for an address or CIDR target"),
-        C("target", ColumnType.String, "The target as given on the command line (name, address or CIDR block)"),
-        C("port", ColumnType.Int32, "TCP port, as flows.resp_p"),
-        C("proto", ColumnType.String, "Transport protocol, as flows.proto: tcp"),
-        C("state", ColumnType.String, "open (connected), closed (refused), filtered (no answer, or an ICMP unreachable), as nmap reports them"),
-        C("reason", ColumnType.String, "Why, in nmap's words: syn-ack, conn-refused, no-response, host-unreach, net-unreach, admin-prohibited"),
-        C("service", ColumnType.String, "The service: found by a probe (ssh, smtp, http, tcpwrapped) or the port's nmap-services name (see service_method)"),
-        C("service_method", ColumnType.String, "probed (a banner or probe identified the service) or table (only the port's usual service, nmap's method=\"table\")"),
-        C("product", ColumnType.String, "Software behind the port (OpenSSH, nginx, Postfix smtpd), as nmap names it"),
-        C("version", ColumnType.String, "The product's version number alone (9.2p1, 1.22.1)"),
-        C("version_detail", ColumnType.String, "A distribution's package revision after the version (Debian 2+deb12u3), which nmap prints as part of its version"),
-        C("extra_info", ColumnType.String, "nmap's extrainfo, shown in parentheses in the VERSION column (protocol 2.0)"),
-        C("service_host", ColumnType.String, "The name the service gives itself (an SMTP greeting's domain), nmap's Service Info Host"),
-        C("os_type", ColumnType.String, "Operating system a banner reveals (Linux for a Debian or Ubuntu OpenSSH), nmap's Service Info OS"),
-        C("banner", ColumnType.String, "What the service sent first (its greeting, or its reply to HEAD /): line ends as \\n, other control bytes as \\xNN, at most 1024 characters"),
-        C("http_title", ColumnType.String, "The <title> of the page GET / returned"),
-        C("http_server", ColumnType.String, "The Server header of the reply to HEAD /"),
-        C("http_status", ColumnType.Int32, "The status code of the reply to HEAD /"),
-        C("ssh_proto_version", ColumnType.String, "The protocol version of the SSH identification string (2.0, 1.99)"),
-        C("smtp_extensions", ColumnType.StringList, "The extensions of the EHLO reply (PIPELINING, SIZE 10240000, STARTTLS …)"),
-        C("connect_time", ColumnType.Double, "Seconds connect() took to succeed or be refused, by the wall clock; null for a filtered port"),
-        C("rtt", ColumnType.Double, "Seconds of the handshake's round trip as the kernel measured it (TCP_INFO tcpi_rtt, Linux); open ports only"),
-        C("capture_id", ColumnType.String, "The scan; joins captures (source = scan)"),
-    ]);
+    /// <summary>The table's schema, kept with the host's other tables (<see cref="HostTables.Scan"/>).</summary>
+    public static RecordTableDescriptor Descriptor => HostTables.Scan;
 
     /// <summary>The scan's id: 16 hex digits of an xxHash128 over the host name, the start time and the targets, as other capture ids are.</summary>
     public static string CaptureId(string host, long start, IEnumerable<string> targets)
