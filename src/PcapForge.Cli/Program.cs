@@ -30,6 +30,7 @@ public static class Program
             .AddSingleton<ICliCommand, AnalyzeCommand>()
             .AddSingleton<ICliCommand, QueryCommand>()
             .AddSingleton<ICliCommand, SchemaCommand>()
+            .AddSingleton<ICliCommand, ScanCommand>()
             .AddSingleton<ICliCommand, SocketsCommand>()
             .AddSingleton<ICliCommand>(s => s.GetRequiredService<DissectorsCommand>())
             .BuildServiceProvider();

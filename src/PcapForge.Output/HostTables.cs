@@ -6,7 +6,8 @@ namespace PcapForge.Output;
 /// The tables the host writes. Column names are Zeek's log field names where Zeek has the field (conn.log for
 /// <c>flows</c>), flattened; the others are snake_case. Every table joins <c>captures</c> on <c>capture_id</c>, and
 /// every table of an analysis joins <c>flows</c> on <c>flow_uid</c>; <c>sockets</c> joins <c>flows</c> on the endpoints
-/// (<c>orig_h</c>, <c>orig_p</c>, <c>resp_h</c>, <c>resp_p</c>, <c>proto</c>).
+/// (<c>orig_h</c>, <c>orig_p</c>, <c>resp_h</c>, <c>resp_p</c>, <c>proto</c>), and <c>scan</c> on the service
+/// (<c>host</c> = <c>resp_h</c>, <c>port</c> = <c>resp_p</c>, <c>proto</c>).
 /// </summary>
 public static class HostTables
 {
@@ -105,7 +106,7 @@ public static class HostTables
 
     public static readonly RecordTableDescriptor Captures = new("captures", "One row per input of the run (a capture file, a live capture, a socket listing or a scan)",
     [
-        C("capture_id", ColumnType.String, "Identifier of the input: for a file a hash of its size and first and last bytes, the same on every run; for a socket snapshot a hash of the host name and the snapshot time"),
+        C("capture_id", ColumnType.String, "Identifier of the input: for a file a hash of its size and first and last bytes, the same on every run; for a socket snapshot a hash of the host name and the snapshot time; for a scan a hash of the host name, the targets and the start time"),
         C("source", ColumnType.String, "file, capture, sockets or scan"),
         C("path", ColumnType.String, "Path of the input as given"),
         C("size", ColumnType.Int64, "Size of the input file in bytes"),
@@ -154,9 +155,38 @@ public static class HostTables
         C("capture_id", ColumnType.String, "The snapshot; joins captures (source = sockets)"),
     ]);
 
+    public static readonly RecordTableDescriptor Scan = new("scan", "One row per port of a TCP connect scan (pcapforge scan), with what service detection found (-sV)",
+    [
+        C("ts", ColumnType.Timestamp, "When the port's connect() finished"),
+        C("host", ColumnType.String, "Address scanned, as flows.resp_h writes it (IPv6 without brackets)"),
+        C("host_name", ColumnType.String, "The host name the address was resolved from; null for an address or CIDR target"),
+        C("target", ColumnType.String, "The target as given on the command line (name, address or CIDR block)"),
+        C("port", ColumnType.Int32, "TCP port, as flows.resp_p"),
+        C("proto", ColumnType.String, "Transport protocol, as flows.proto: tcp"),
+        C("state", ColumnType.String, "open (connected), closed (refused), filtered (no answer, or an ICMP unreachable), as nmap reports them"),
+        C("reason", ColumnType.String, "Why, in nmap's words: syn-ack, conn-refused, no-response, host-unreach, net-unreach, admin-prohibited"),
+        C("service", ColumnType.String, "The service: found by a probe (ssh, smtp, http, tcpwrapped) or the port's nmap-services name (see service_method)"),
+        C("service_method", ColumnType.String, "probed (a banner or probe identified the service) or table (only the port's usual service, nmap's method=\"table\")"),
+        C("product", ColumnType.String, "Software behind the port (OpenSSH, nginx, Postfix smtpd), as nmap names it"),
+        C("version", ColumnType.String, "The product's version number alone (9.2p1, 1.22.1)"),
+        C("version_detail", ColumnType.String, "A distribution's package revision after the version (Debian 2+deb12u3), which nmap prints as part of its version"),
+        C("extra_info", ColumnType.String, "nmap's extrainfo, shown in parentheses in the VERSION column (protocol 2.0)"),
+        C("service_host", ColumnType.String, "The name the service gives itself (an SMTP greeting's domain), nmap's Service Info Host"),
+        C("os_type", ColumnType.String, "Operating system a banner reveals (Linux for a Debian or Ubuntu OpenSSH), nmap's Service Info OS"),
+        C("banner", ColumnType.String, "What the service sent first (its greeting, or its reply to HEAD /): line ends as \\n, other control bytes as \\xNN, at most 1024 characters"),
+        C("http_title", ColumnType.String, "The <title> of the page GET / returned"),
+        C("http_server", ColumnType.String, "The Server header of the reply to HEAD /"),
+        C("http_status", ColumnType.Int32, "The status code of the reply to HEAD /"),
+        C("ssh_proto_version", ColumnType.String, "The protocol version of the SSH identification string (2.0, 1.99)"),
+        C("smtp_extensions", ColumnType.StringList, "The extensions of the EHLO reply (PIPELINING, SIZE 10240000, STARTTLS …)"),
+        C("connect_time", ColumnType.Double, "Seconds connect() took to succeed or be refused, by the wall clock; null for a filtered port"),
+        C("rtt", ColumnType.Double, "Seconds of the handshake's round trip as the kernel measured it (TCP_INFO tcpi_rtt, Linux); open ports only"),
+        C("capture_id", ColumnType.String, "The scan; joins captures (source = scan)"),
+    ]);
+
     /// <summary>The tables of <c>analyze</c> (and of a live capture).</summary>
     public static IReadOnlyList<RecordTableDescriptor> All { get; } = [Flows, Packets, Anomalies, Captures];
 
-    /// <summary>The tables that only a frontend writes (with <see cref="Captures"/>): <c>sockets</c>.</summary>
-    public static IReadOnlyList<RecordTableDescriptor> Frontends { get; } = [Sockets];
+    /// <summary>The tables that only a frontend writes (with <see cref="Captures"/>): <c>sockets</c>, <c>scan</c>.</summary>
+    public static IReadOnlyList<RecordTableDescriptor> Frontends { get; } = [Sockets, Scan];
 }

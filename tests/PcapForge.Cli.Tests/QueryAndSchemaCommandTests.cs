@@ -166,14 +166,14 @@ public sealed class QueryAndSchemaCommandTests : IDisposable
     }
 
     [Fact]
-    public void SchemaListsEveryHostTableWithDuckDbTypesAndDescriptions()
+    public void SchemaListsEveryHostAndFrontendTableWithDuckDbTypesAndDescriptions()
     {
         var (exit, output, error) = CliRunner.Run("schema");
 
         Assert.Equal(ExitCodes.Ok, exit);
         Assert.Equal("", error);
         var lines = output.Split('\n');
-        Assert.Equal(["flows", "packets", "anomalies", "captures", "sockets"],
+        Assert.Equal(["flows", "packets", "anomalies", "captures", "sockets", "scan"],
             lines.Where(l => l.Length > 0 && l[0] != ' ').Select(l => l[..l.IndexOf(':')]));
         Assert.Equal("flows: One row per bidirectional flow (Zeek's conn.log)", lines[0]);
         Assert.Equal("  ts                  TIMESTAMP_NS  Time of the flow's first packet", lines[1]);
@@ -205,7 +205,7 @@ public sealed class QueryAndSchemaCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.Usage, exit);
         Assert.Equal("", output);
-        Assert.Equal("pcapforge: schema: no table 'dns' (tables: flows, packets, anomalies, captures, sockets)\n", error.Replace("\r\n", "\n"));
+        Assert.Equal("pcapforge: schema: no table 'dns' (tables: flows, packets, anomalies, captures, sockets, scan)\n", error.Replace("\r\n", "\n"));
     }
 
     [Fact]
