@@ -107,7 +107,6 @@ public sealed class ScanCommandTests : IDisposable
     [InlineData(new[] { "-p", "0", "127.0.0.1" }, "'0': port 0 cannot be reached with connect(); ports are 1-65535")]
     [InlineData(new[] { "-p", "U:53", "127.0.0.1" }, "'U:53': a connect scan is TCP only; 'U:' ports cannot be scanned (use T: or no prefix)")]
     [InlineData(new[] { "-p", "22", "--top-ports", "10", "127.0.0.1" }, "give one of -p, -p- and --top-ports")]
-    [InlineData(new[] { "--top-ports", "1001", "127.0.0.1" }, "--top-ports 1001: PcapForge knows the top 1000 ports; give 1-1000, or the ports with -p")]
     [InlineData(new[] { "-p", "22", "--concurrency", "0", "127.0.0.1" }, "--concurrency 0: give 1-1000")]
     [InlineData(new[] { "-p", "22", "--rate", "fast", "127.0.0.1" }, "--rate fast: give connection attempts per second, more than 0 and at most 100000 (e.g. 500 or 500/s)")]
     [InlineData(new[] { "-p", "22", "--timeout", "0", "127.0.0.1" }, "--timeout 0: give 1-60000 milliseconds")]
@@ -121,6 +120,16 @@ public sealed class ScanCommandTests : IDisposable
         Assert.Equal("", output);
         Assert.Equal($"pcapforge scan: {message}\n", error.Replace("\r\n", "\n"));
         AssertNoStackTrace(error);
+    }
+
+    [Fact]
+    public void MoreTopPortsThanTheTableRanksIsAUsageError()
+    {
+        int n = Scan.Ports.NmapServices.TopCount + 1;
+        var (exit, output, error) = CliRunner.Run(["scan", "--top-ports", n.ToString(System.Globalization.CultureInfo.InvariantCulture), "127.0.0.1"]);
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Equal("", output);
+        Assert.Equal($"pcapforge scan: --top-ports {n}: {Scan.Ports.NmapServices.Source} ranks {n - 1} TCP ports; give 1-{n - 1}, or the ports with -p\n", error.Replace("\r\n", "\n"));
     }
 
     [Fact]

@@ -5,41 +5,64 @@ using PcapForge.Scan.Ports;
 
 namespace PcapForge.Scan.Tests;
 
-/// <summary>The embedded port ranking against nmap's own file and nmap's own choice of ports, where nmap is installed.</summary>
+/// <summary>The port tables' readers, and the ranking against nmap's own file and nmap's own choice of ports, where nmap is installed.</summary>
 public sealed partial class NmapServicesTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string NmapServicesFile = "/usr/share/nmap/nmap-services";
 
     [Fact]
-    public void TheTopPortsStartWithTheMostFrequentAndNameThem()
+    public void NmapServicesLinesGiveTcpPortsNamesAndFrequencies()
     {
-        Assert.Equal([80, 23, 443, 21, 22], NmapServices.Top(5));
-        Assert.Equal(NmapServices.TopCount, NmapServices.Top(NmapServices.TopCount).Distinct().Count());
-        Assert.Equal("ssh", NmapServices.NameOf(22));
-        Assert.Equal("http-proxy", NmapServices.NameOf(8080));
-        Assert.Equal("tcpmux", NmapServices.NameOf(1));
-        Assert.Equal(NmapServices.Unknown, NmapServices.NameOf(60999));
+        var entries = NmapServices.ReadNmapServices([
+            "# Fields in this file are: Service name, portnum/protocol, open-frequency, optional comments",
+            "tcpmux\t1/tcp\t0.001995\t# TCP Port Service Multiplexer [rfc-1078]",
+            "domain\t53/udp\t0.213496\t# Domain Name Server",
+            "ssh\t22/tcp\t0.182286\t# Secure Shell Login",
+            "bogus\tx/tcp\t0.5",
+            "",
+        ]);
+        Assert.Equal([(1, "tcpmux", 0.001995), (22, "ssh", 0.182286)], entries);
     }
 
-    /// <summary>The generated table is the top 1000 TCP ports of nmap-services by frequency, ties by port, with nmap's names.</summary>
     [Fact]
-    public void TheEmbeddedTableIsTheTopOfNmapServices()
+    public void EtcServicesLinesGiveTheFirstTcpNameOfEachPort()
+    {
+        var names = NmapServices.ReadEtcServices([
+            "# Network services, Internet style",
+            "ssh\t\t22/tcp\t\t\t\t# SSH Remote Login Protocol",
+            "domain\t\t53/tcp\t\t\t\t# Domain Name Server",
+            "domain\t\t53/udp",
+            "http\t\t80/tcp\t\twww\t\t# WorldWideWeb HTTP",
+            "www-alt\t\t80/tcp",
+        ]);
+        Assert.Equal(new Dictionary<int, string> { [22] = "ssh", [53] = "domain", [80] = "http" }, names);
+    }
+
+    /// <summary>With nmap installed, the ranking and the names are nmap-services' (frequency, then port).</summary>
+    [Fact]
+    public void TheTopPortsAreNmapServicesByFrequency()
     {
         if (!File.Exists(NmapServicesFile))
         {
-            output.WriteLine($"{NmapServicesFile} is absent (package nmap-common): embedded table not compared");
+            output.WriteLine($"{NmapServicesFile} is absent (package nmap-common): ranking comes from /etc/services, not compared");
+            Assert.Equal(NmapServices.EtcServicesPath, NmapServices.Source);
             return;
         }
 
+        Assert.Equal(NmapServicesFile, NmapServices.Source);
+        Assert.Equal([80, 23, 443, 21, 22], NmapServices.Top(5));
+        Assert.Equal("ssh", NmapServices.NameOf(22));
+        Assert.Equal("http-proxy", NmapServices.NameOf(8080));
+        Assert.Equal(NmapServices.Unknown, NmapServices.NameOf(60999));
         var expected = File.ReadLines(NmapServicesFile)
             .Where(l => !l.StartsWith('#') && l.Length > 0)
             .Select(l => l.Split('\t'))
             .Where(f => f[1].EndsWith("/tcp", StringComparison.Ordinal))
             .Select(f => (Port: int.Parse(f[1][..^4], CultureInfo.InvariantCulture), Name: f[0], Frequency: double.Parse(f[2], CultureInfo.InvariantCulture)))
             .OrderByDescending(e => e.Frequency).ThenBy(e => e.Port)
-            .Take(NmapServices.TopCount)
+            .Take(NmapServices.DefaultTopCount)
             .ToList();
-        Assert.Equal(expected.Select(e => e.Port), NmapServices.Top(NmapServices.TopCount));
+        Assert.Equal(expected.Select(e => e.Port), NmapServices.Top(NmapServices.DefaultTopCount));
         Assert.Equal(expected.Select(e => e.Name), expected.Select(e => NmapServices.NameOf(e.Port)));
     }
 

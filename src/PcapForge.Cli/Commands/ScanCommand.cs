@@ -55,7 +55,7 @@ public sealed class ScanCommand : ICliCommand
         targets.Validators.Add(CliValidation.RejectUnknownOptions);
         var ports = new Option<string?>("--ports", "-p") { Description = "Ports as nmap's -p: 22,80,8000-8100, -1023, 60000-, service names (http*); -p- for all" };
         var allPorts = new Option<bool>("-p-") { Description = "Every port, 1-65535 (nmap's -p-)" };
-        var top = new Option<int?>("--top-ports") { Description = $"The N ports nmap finds open most often (1-{NmapServices.TopCount}); default: the top {NmapServices.TopCount}, as nmap" };
+        var top = new Option<int?>("--top-ports") { Description = $"The N ports nmap finds open most often, from nmap's nmap-services when installed (else the TCP ports of /etc/services in port order); default: the top {NmapServices.DefaultTopCount}, as nmap" };
         var versions = new Option<bool>("--service-version", "-sV") { Description = "Service and version detection: banners, SSH and SMTP greetings, HTTP HEAD and GET /" };
         var timeout = new Option<int>("--timeout")
         {
@@ -231,9 +231,11 @@ public sealed class ScanCommand : ICliCommand
         }
         else
         {
-            int n = request.TopPorts ?? NmapServices.TopCount;
-            if (n is < 1 or > NmapServices.TopCount)
-                throw new ScanUsageException($"--top-ports {n}: PcapForge knows the top {NmapServices.TopCount} ports; give 1-{NmapServices.TopCount}, or the ports with -p");
+            if (NmapServices.TopCount == 0)
+                throw new ScanUsageException($"no port list: neither {NmapServices.NmapServicesPath} (package nmap-common) nor {NmapServices.EtcServicesPath} (package netbase) is readable; name the ports with -p");
+            int n = request.TopPorts ?? Math.Min(NmapServices.DefaultTopCount, NmapServices.TopCount);
+            if (n < 1 || n > NmapServices.TopCount)
+                throw new ScanUsageException($"--top-ports {n}: {NmapServices.Source} ranks {NmapServices.TopCount} TCP ports; give 1-{NmapServices.TopCount}, or the ports with -p");
             ports = NmapServices.Top(n).Order().ToArray();
         }
 

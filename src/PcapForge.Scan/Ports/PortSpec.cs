@@ -43,7 +43,7 @@ public static class PortSpec
                 }
 
                 if (!any)
-                    throw new ScanUsageException($"'{item}': no service of that name among the {NmapServices.TopCount} ports PcapForge knows by name");
+                    throw new ScanUsageException($"'{item}': no service of that name among the TCP ports of {NmapServices.Source}");
                 continue;
             }
 
