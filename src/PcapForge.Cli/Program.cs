@@ -30,6 +30,7 @@ public static class Program
             .AddSingleton<ICliCommand, AnalyzeCommand>()
             .AddSingleton<ICliCommand, QueryCommand>()
             .AddSingleton<ICliCommand, SchemaCommand>()
+            .AddSingleton<ICliCommand, CaptureCommand>()
             .AddSingleton<ICliCommand>(s => s.GetRequiredService<DissectorsCommand>())
             .BuildServiceProvider();
 
@@ -56,8 +57,15 @@ public static class Program
             }
         });
         root.Add(preferences);
+        var ownSignals = new HashSet<Command>();
         foreach (var command in services.GetServices<ICliCommand>())
-            root.Add(command.Build());
+        {
+            var built = command.Build();
+            root.Add(built);
+            if (command is IEndsOnSignal)
+                ownSignals.Add(built);
+        }
+
         root.Add(services.GetRequiredService<DissectorsCommand>().BuildFields());
 
         var parse = root.Parse(args);
@@ -74,6 +82,8 @@ public static class Program
             Error = console.Error,
             EnableDefaultExceptionHandler = false,
         };
+        if (ownSignals.Contains(parse.CommandResult.Command))
+            config.ProcessTerminationTimeout = null;
         try
         {
             int code = parse.Invoke(config);
