@@ -55,13 +55,14 @@ public sealed class CaptureCommand : ICliCommand, IEndsOnSignal
         {
             Description = "Capture on this interface (repeatable); 'any' for all of them; a number from --list-interfaces",
             AllowMultipleArgumentsPerToken = false,
+            HelpName = "IFACE",
         };
         var list = new Option<bool>("--list-interfaces", "-D") { Description = "List the interfaces and exit, like tcpdump -D" };
-        var filter = new Option<string?>("--display-filter", "-Y") { Description = "Keep (write and analyse) only frames matching this display filter" };
-        var count = new Option<long?>("--count", "-c") { Description = "Stop after this many frames are kept" };
-        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds" };
-        var write = new Option<string?>("--write", "-w") { Description = "Write the frames to this pcapng file ('-': standard output)" };
-        var output = new Option<string?>("--out") { Description = "Analyse the frames as they arrive into this dataset (X.parquet or DIR/, as analyze --out)" };
+        var filter = new Option<string?>("--display-filter", "-Y") { Description = "Keep (write and analyse) only frames matching this display filter", HelpName = "FILTER" };
+        var count = new Option<long?>("--count", "-c") { Description = "Stop after this many frames are kept", HelpName = "COUNT" };
+        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds", HelpName = "SECONDS" };
+        var write = new Option<string?>("--write", "-w") { Description = "Write the frames to this pcapng file ('-': standard output)", HelpName = "FILE.pcapng" };
+        var output = new Option<string?>("--out") { Description = "Analyse the frames as they arrive into this dataset (X.parquet or DIR/, as analyze --out)", HelpName = "DATASET" };
         var force = new Option<bool>("--force") { Description = "Replace an existing -w file or dataset" };
         var packets = new Option<bool>("--packets") { Description = "With --out: also the packets table" };
         var partition = new Option<string?>("--partition-by") { Description = "With --out: date: Hive layout DIR/<table>/date=YYYY-MM-DD/" };
@@ -69,8 +70,8 @@ public sealed class CaptureCommand : ICliCommand, IEndsOnSignal
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No start line and no summary" };
         var noHash = new Option<bool>("--no-hash") { Description = "With --out: leave captures.sha256 empty" };
         var noPromisc = new Option<bool>("--no-promiscuous-mode", "-p") { Description = "Do not put the interface in promiscuous mode (tcpdump -p)" };
-        var snap = new Option<int?>("--snapshot-length", "-s") { Description = "Keep at most this many bytes of each frame (default and 0: 262144, as tcpdump)" };
-        var buffer = new Option<int?>("--buffer-size", "-B") { Description = "Socket receive buffer in KiB (default 2048, as tcpdump)" };
+        var snap = new Option<int?>("--snapshot-length", "-s") { Description = "Keep at most this many bytes of each frame (default and 0: 262144, as tcpdump)", HelpName = "BYTES" };
+        var buffer = new Option<int?>("--buffer-size", "-B") { Description = "Socket receive buffer in KiB (default 2048, as tcpdump)", HelpName = "KiB" };
         var command = new Command("capture", "Capture live traffic from network interfaces (Linux; root or CAP_NET_RAW) into pcapng and/or a dataset")
         {
             interfaces, list, filter, count, duration, write, output, force, packets, partition, quiet, noHash, noPromisc, snap, buffer,
