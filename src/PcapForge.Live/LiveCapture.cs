@@ -68,7 +68,7 @@ public enum LiveCaptureEnd
 /// <param name="Seen">Frames read from the sockets (before the display filter).</param>
 /// <param name="Received">Frames that reached the sockets, as the kernel counts them (PACKET_STATISTICS), drops included.</param>
 /// <param name="Dropped">Frames the kernel dropped because a socket buffer was full.</param>
-/// <param name="Elapsed">From the start of the capture to its end.</param>
+/// <param name="Elapsed">From the start of the capture (<see cref="LiveCapture.StartNs"/>) to its end.</param>
 /// <param name="End">Why it ended.</param>
 /// <param name="Error">What failed, when <paramref name="End"/> is <see cref="LiveCaptureEnd.Error"/>.</param>
 /// <param name="ClockTimestamps">Frames the kernel gave no timestamp, stamped with the time they were read.</param>
@@ -169,36 +169,30 @@ public sealed class LiveCapture : IDisposable
     /// </summary>
     public unsafe LiveCaptureResult Run(Stream output, DissectionEngine? filterEngine, CancellationToken stop)
     {
-        var filter = _options.Filter;
-        if (filter is not null && filterEngine is null)
+        if (_options.Filter is not null && filterEngine is null)
             throw new ArgumentException("a display filter needs a dissection engine", nameof(filterEngine));
         int n = _sockets.Count;
-        var written = new long[n];
         var writer = new PcapNgWriter(output, leaveOpen: true);
+        var state = new RunState(writer, filterEngine, _options.Filter, n, _options.Count ?? long.MaxValue);
         var clock = Stopwatch.StartNew();
-        long frames = 0, bytes = 0, seen = 0;
         var end = LiveCaptureEnd.Stopped;
         string? error = null;
+        var fds = stackalloc Native.PollFd[n];
+        for (int i = 0; i < n; i++)
+            fds[i] = new Native.PollFd { Fd = _sockets[i].Descriptor, Events = Native.PollIn };
         try
         {
             WriteHeaders(writer);
             writer.Flush();
-            long deadline = _options.Duration is TimeSpan d ? (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
-            long count = _options.Count ?? long.MaxValue;
-            var context = new PacketContext();
-            var fds = stackalloc Native.PollFd[n];
-            for (int i = 0; i < n; i++)
-                fds[i] = new Native.PollFd { Fd = _sockets[i].Descriptor, Events = Native.PollIn };
-            bool reached = count <= 0;
+            // The duration counts from the start of the capture (the sockets were bound and queue frames since).
+            long deadline = _options.Duration is TimeSpan d
+                ? clock.ElapsedTicks + (long)((d.TotalSeconds - (UnixNowNs() - StartNs) / 1e9) * Stopwatch.Frequency)
+                : long.MaxValue;
             long lastFlush = clock.ElapsedTicks;
-            while (!reached)
+            while (!state.Reached)
             {
                 if (stop.IsCancellationRequested)
-                {
-                    end = LiveCaptureEnd.Stopped;
                     break;
-                }
-
                 long now = clock.ElapsedTicks;
                 if (now >= deadline)
                 {
@@ -207,44 +201,13 @@ public sealed class LiveCapture : IDisposable
                 }
 
                 long remainingMs = deadline == long.MaxValue ? PollIntervalMs : (deadline - now) * 1000 / Stopwatch.Frequency + 1;
-                int ready = Native.Poll(fds, (nuint)n, (int)Math.Min(PollIntervalMs, remainingMs));
-                if (ready < 0)
+                int ready = Poll(fds, n, (int)Math.Min(PollIntervalMs, remainingMs));
+                for (int i = 0; i < n && ready > 0 && !state.Reached; i++)
                 {
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno == Native.Eintr)
-                        continue;
-                    throw new LiveCaptureException(LiveCaptureError.Failed, $"poll failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+                    if (fds[i].Revents != 0)
+                        Read(state, i, long.MaxValue);
                 }
 
-                for (int i = 0; i < n && !reached && ready > 0; i++)
-                {
-                    if (fds[i].Revents == 0)
-                        continue;
-                    var socket = _sockets[i];
-                    for (int b = 0; b < Batch; b++)
-                    {
-                        var status = socket.TryReceive(out ReceivedFrame frame);
-                        if (status == ReceiveStatus.Empty)
-                            break;
-                        if (status == ReceiveStatus.Skipped)
-                            continue;
-                        seen++;
-                        if (filter is not null && !Matches(filterEngine!, context, filter, socket, i, seen, frame))
-                            continue;
-                        writer.WritePacket(i, frame.TimestampNs, frame.Data, frame.OriginalLength, flags: FrameAssembler.EpbFlags(frame.PacketType));
-                        written[i]++;
-                        frames++;
-                        bytes += frame.Data.Length;
-                        if (frames >= count)
-                        {
-                            reached = true;
-                            break;
-                        }
-                    }
-                }
-
-                if (reached)
-                    end = LiveCaptureEnd.Count;
                 now = clock.ElapsedTicks;
                 if (ready == 0 || now - lastFlush >= Stopwatch.Frequency)
                 {
@@ -253,8 +216,10 @@ public sealed class LiveCapture : IDisposable
                 }
             }
 
-            if (count <= 0)
+            if (state.Reached)
                 end = LiveCaptureEnd.Count;
+            else
+                Drain(state, fds, end == LiveCaptureEnd.Duration ? StartNs + (long)(_options.Duration!.Value.TotalSeconds * 1e9) : UnixNowNs());
         }
         catch (LiveCaptureException e)
         {
@@ -268,7 +233,7 @@ public sealed class LiveCapture : IDisposable
         }
 
         long endNs = UnixNowNs();
-        var elapsed = clock.Elapsed;
+        var elapsed = TimeSpan.FromTicks((endNs - StartNs) / 100);
         ulong received = 0, dropped = 0;
         long clockStamps = 0;
         try
@@ -285,7 +250,7 @@ public sealed class LiveCapture : IDisposable
                     EndTimeNs = endNs,
                     Received = r,
                     DroppedByOs = dr,
-                    DeliveredToUser = (ulong)written[i],
+                    DeliveredToUser = (ulong)state.Written[i],
                 });
             }
 
@@ -297,7 +262,83 @@ public sealed class LiveCapture : IDisposable
             error = $"writing the capture failed: {e.Message}";
         }
 
-        return new LiveCaptureResult(frames, bytes, seen, received, dropped, elapsed, end, error, clockStamps);
+        return new LiveCaptureResult(state.Frames, state.Bytes, state.Seen, received, dropped, elapsed, end, error, clockStamps);
+    }
+
+    /// <summary>What a run has counted so far, and what it writes with.</summary>
+    private sealed class RunState(PcapNgWriter writer, DissectionEngine? engine, DisplayFilter? filter, int interfaces, long count)
+    {
+        public PcapNgWriter Writer { get; } = writer;
+        public DissectionEngine? Engine { get; } = engine;
+        public DisplayFilter? Filter { get; } = filter;
+        public PacketContext Context { get; } = new();
+        public long[] Written { get; } = new long[interfaces];
+        public long Count { get; } = count;
+        public long Frames, Bytes, Seen;
+        public bool Reached => Frames >= Count;
+    }
+
+    private static unsafe int Poll(Native.PollFd* fds, int n, int timeoutMs)
+    {
+        while (true)
+        {
+            int ready = Native.Poll(fds, (nuint)n, timeoutMs);
+            if (ready >= 0)
+                return ready;
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != Native.Eintr)
+                throw new LiveCaptureException(LiveCaptureError.Failed, $"poll failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+        }
+    }
+
+    /// <summary>
+    /// Reads up to <see cref="Batch"/> frames of socket <paramref name="i"/>, keeping those not later than
+    /// <paramref name="untilNs"/> that pass the filter. Returns false when the socket had nothing more.
+    /// </summary>
+    private bool Read(RunState state, int i, long untilNs)
+    {
+        var socket = _sockets[i];
+        for (int b = 0; b < Batch; b++)
+        {
+            var status = socket.TryReceive(out ReceivedFrame frame);
+            if (status == ReceiveStatus.Empty)
+                return false;
+            if (status == ReceiveStatus.Skipped || frame.TimestampNs > untilNs)
+                continue;
+            state.Seen++;
+            if (state.Filter is not null && !Matches(state.Engine!, state.Context, state.Filter, socket, i, state.Seen, frame))
+                continue;
+            state.Writer.WritePacket(i, frame.TimestampNs, frame.Data, frame.OriginalLength, flags: FrameAssembler.EpbFlags(frame.PacketType));
+            state.Written[i]++;
+            state.Frames++;
+            state.Bytes += frame.Data.Length;
+            if (state.Reached)
+                return true;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// After a stop or the end of the duration: the frames the kernel received before that moment
+    /// (<paramref name="stopNs"/>: the signal's arrival, or exactly the end of the duration) but had not handed over
+    /// yet (a ring block waits up to <see cref="PacketRing.RetireTimeoutMs"/> before it is handed over, a socket queue
+    /// may hold some) are read and kept; later ones are not.
+    /// </summary>
+    private unsafe void Drain(RunState state, Native.PollFd* fds, long stopNs)
+    {
+        var clock = Stopwatch.StartNew();
+        long wait = (PacketRing.RetireTimeoutMs * 2 + 20) * Stopwatch.Frequency / 1000;
+        while (!state.Reached)
+        {
+            bool more = false;
+            for (int i = 0; i < _sockets.Count && !state.Reached; i++)
+                more |= Read(state, i, stopNs);
+            if (!more && clock.ElapsedTicks >= wait)
+                return;
+            if (!more)
+                Poll(fds, _sockets.Count, 10);
+        }
     }
 
     private static bool Matches(DissectionEngine engine, PacketContext context, DisplayFilter filter, PacketSocket socket, int interfaceId, long number,

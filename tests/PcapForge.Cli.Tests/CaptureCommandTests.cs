@@ -91,8 +91,10 @@ public sealed class CaptureCommandTests(ITestOutputHelper log)
         return text.Replace("\r\n", "\n");
     }
 
-    [LiveCaptureFact]
-    public void Frames_equal_tcpdumps_and_the_flows_written_while_capturing_equal_analyze_of_the_written_file()
+    [LiveCaptureTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Frames_equal_tcpdumps_and_the_flows_written_while_capturing_equal_analyze_of_the_written_file(bool ring)
     {
         using var net = new LiveNetwork();
         WriteSite(net);
@@ -101,7 +103,7 @@ public sealed class CaptureCommandTests(ITestOutputHelper log)
         string live = Path.Combine(net.Directory, "live") + "/";
         using var server = net.StartHttpServer(Port);
         var tcpdump = net.StartTcpdump(net.ServerVeth, pcap);
-        var capture = net.StartPcapforge(net.Server, "capture", "-i", net.ServerVeth, "-w", pcapng, "--out", live);
+        var capture = net.StartPcapforge(net.Server, ring, "capture", "-i", net.ServerVeth, "-w", pcapng, "--out", live);
         capture.WaitFor("capturing on");
         Browse(net);
 
@@ -267,13 +269,63 @@ public sealed class CaptureCommandTests(ITestOutputHelper log)
         Assert.Equal($"frames\n{frames}\n", Csv(net.Directory + "/ds.parquet", "select frames from captures"));
     }
 
-    [LiveCaptureFact]
-    public void Frames_the_kernel_dropped_are_counted_in_the_summary_and_the_statistics_block()
+    [LiveCaptureTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Frames_that_arrived_just_before_the_end_are_kept(bool ring)
     {
         using var net = new LiveNetwork();
         string pcapng = Path.Combine(net.Directory, "capture.pcapng");
-        // A receive buffer of 1 KiB (the kernel raises it to its minimum) holds a handful of frames.
-        var capture = net.StartPcapforge(net.Server, "capture", "-i", net.ServerVeth, "-B", "1", "-w", pcapng);
+        var capture = net.StartPcapforge(net.Server, ring, "capture", "-i", net.ServerVeth, "--duration", "2", "-w", pcapng);
+        capture.WaitFor("capturing on");
+        // A numbered frame every 2 ms until past the end, each send time printed. A ring block is handed over only
+        // when full or 50 ms old, so at the end the last tens of milliseconds of frames are still with the kernel:
+        // they must be read before the file is closed.
+        const string Send = """
+            import socket, sys, time
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+            s.bind((sys.argv[1], 0))
+            for i in range(1500):
+                s.send(b'\xff' * 6 + b'\x02\x00\x00\x00\x00\x02' + b'\x88\xb5' + i.to_bytes(4, 'big') + bytes(42))
+                print(time.time_ns(), flush=True)
+                time.sleep(0.002)
+            """;
+        using var sender = net.Start(net.Client, "python3", "-c", Send, net.ClientVeth);
+        Assert.True(capture.WaitForExit() == 0, capture.Error);
+        Assert.True(sender.WaitForExit() == 0, sender.Error);
+        var sent = sender.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(t => long.Parse(t, CultureInfo.InvariantCulture)).ToList();
+        var numbers = Frames(pcapng).Select(f => BinaryPrimitivesBigEndian(f.Data.AsSpan(14))).ToList();
+        using var reader = CaptureReader.Open(pcapng);
+        while (reader.TryReadNext(out _))
+        {
+        }
+
+        // The capture ran from isb_starttime for two seconds, and keeps what the kernel stamped in them. It kept the
+        // frames in the order sent with none missing (the sender started after the capture), and so every frame up
+        // to the last it kept; that includes every frame sent more than 5 ms before the end, and none sent 2 ms after. (A frame is stamped when the receiving kernel gets to it, which
+        // on a loaded machine can be a little after it was sent: the last one before the end can be stamped after
+        // it, and is rightly not kept.)
+        long end = reader.Interfaces[0].Statistics!.StartTimeNs!.Value + 2_000_000_000;
+        Assert.Equal(Enumerable.Range(0, numbers.Count).Select(i => (uint)i), numbers);
+        int before = sent.Count(t => t < end - 5_000_000);
+        log.WriteLine($"{numbers.Count} frames kept; {sent.Count(t => t < end)} sent before the end, {before} more than 5 ms before; " +
+            $"the last kept was sent {(end - sent[numbers.Count - 1]) / 1e6:0.0} ms before the end");
+        Assert.True(before >= 10 && sent.Count(t => t > end) >= 10, $"the sender did not send across the end ({before} frames before it)");
+        Assert.InRange(numbers.Count, before, sent.Count(t => t < end + 2_000_000));
+    }
+
+    private static uint BinaryPrimitivesBigEndian(ReadOnlySpan<byte> bytes) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes);
+
+    [LiveCaptureTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Frames_the_kernel_dropped_are_counted_in_the_summary_and_the_statistics_block(bool ring)
+    {
+        using var net = new LiveNetwork();
+        string pcapng = Path.Combine(net.Directory, "capture.pcapng");
+        // A buffer of 1 KiB with 96-byte frames: the smallest ring (4 blocks of a page) or socket queue (the
+        // kernel raises it to its minimum) holds a few dozen frames at most, and the capture is stopped meanwhile.
+        var capture = net.StartPcapforge(net.Server, ring, "capture", "-i", net.ServerVeth, "-B", "1", "-s", "96", "-w", pcapng);
         capture.WaitFor("capturing on");
         capture.Signal("STOP");
         const string Send = """

@@ -16,6 +16,16 @@ public sealed class LiveCaptureFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A theory that needs what <see cref="LiveCaptureFactAttribute"/> needs.</summary>
+public sealed class LiveCaptureTheoryAttribute : TheoryAttribute
+{
+    public LiveCaptureTheoryAttribute()
+    {
+        if (LiveNetwork.Missing() is string missing)
+            Skip = missing;
+    }
+}
+
 /// <summary>A child process whose standard error (and output) is collected as it comes.</summary>
 internal sealed class Child : IDisposable
 {
@@ -214,10 +224,16 @@ internal sealed class LiveNetwork : IDisposable
     }
 
     /// <summary>Starts <c>pcapforge ARGS</c> inside a namespace.</summary>
-    public Child StartPcapforge(string ns, params string[] arguments)
+    public Child StartPcapforge(string ns, params string[] arguments) => StartPcapforge(ns, ring: true, arguments);
+
+    /// <summary>
+    /// Starts <c>pcapforge ARGS</c> inside a namespace, reading frames through a TPACKET_V3 ring or, with
+    /// <paramref name="ring"/> false, with recvmmsg(2) (the fallback for kernels that refuse a ring).
+    /// </summary>
+    public Child StartPcapforge(string ns, bool ring, params string[] arguments)
     {
         var (file, prefix) = Pcapforge();
-        return Start(ns, [file, .. prefix, .. arguments]);
+        return ring ? Start(ns, [file, .. prefix, .. arguments]) : Start(ns, ["env", "PCAPFORGE_CAPTURE_RING=0", file, .. prefix, .. arguments]);
     }
 
     /// <summary>Runs a command inside a namespace to its end; fails the test when it fails.</summary>

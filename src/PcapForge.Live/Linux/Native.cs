@@ -26,6 +26,33 @@ internal static unsafe partial class Native
     public const int PacketAuxData = 8;
     public const ushort PacketMrPromisc = 1;
 
+    // PACKET_MMAP (Documentation/networking/packet_mmap.rst, linux/if_packet.h): a ring of blocks the kernel fills
+    // and hands over, TPACKET_V3 with variable-length frames.
+    public const int PacketRxRing = 5;
+    public const int PacketVersion = 10;
+    public const int PacketReserve = 12;
+    public const int TpacketV3 = 2;
+
+    /// <summary>tpacket_block_desc: version(4) offset_to_priv(4), then tpacket_hdr_v1: block_status(4) num_pkts(4) offset_to_first_pkt(4)…</summary>
+    public const int BlockStatusOffset = 8, BlockNumPacketsOffset = 12, BlockFirstPacketOffset = 16;
+
+    /// <summary>Block and frame status bits: owned by the kernel (0) or handed to the reader.</summary>
+    public const uint TpStatusKernel = 0, TpStatusUser = 1;
+
+    /// <summary>
+    /// struct tpacket3_hdr: next_offset(4) sec(4) nsec(4) snaplen(4) len(4) status(4) mac(2) net(2), then hv1:
+    /// rxhash(4) vlan_tci(4) vlan_tpid(2) padding(2), padding[8]; 48 bytes, followed by the sockaddr_ll at
+    /// TPACKET_ALIGN(48).
+    /// </summary>
+    public const int Tp3NextOffset = 0, Tp3Sec = 4, Tp3Nsec = 8, Tp3SnapLen = 12, Tp3Len = 16, Tp3Status = 20, Tp3Mac = 24,
+        Tp3VlanTci = 32, Tp3VlanTpid = 36, Tp3SockaddrOffset = 48;
+
+    /// <summary>TPACKET3_HDRLEN: the header and the sockaddr_ll; frame data never starts before it.</summary>
+    public const int Tpacket3HeaderLength = Tp3SockaddrOffset + SockaddrLlLength;
+
+    // mmap(2).
+    public const int ProtRead = 0x1, ProtWrite = 0x2, MapShared = 0x1;
+
     /// <summary>sll_pkttype values (packet(7)).</summary>
     public const byte PacketHost = 0, PacketBroadcast = 1, PacketMulticast = 2, PacketOtherHost = 3, PacketOutgoing = 4;
 
@@ -39,7 +66,8 @@ internal static unsafe partial class Native
     public const ushort EthP8021Q = 0x8100;
 
     // recv(2) flags. MSG_TRUNC on a packet socket makes recvmsg return the frame's real length when the buffer
-    // (the snapshot length) was shorter (packet(7)); MSG_DONTWAIT reads without blocking, poll(2) does the waiting.
+    // (the snapshot length) was shorter (packet(7)); recvmmsg(2) passes the flags to each message. MSG_DONTWAIT reads
+    // without blocking (and recvmmsg returns what was waiting); poll(2) does the waiting.
     public const int MsgTrunc = 0x20;
     public const int MsgDontWait = 0x40;
 
@@ -89,6 +117,14 @@ internal static unsafe partial class Native
         public int Flags;
     }
 
+    /// <summary>struct mmsghdr (recvmmsg(2)): a message header and the bytes received for it.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MMsgHdr
+    {
+        public MsgHdr Header;
+        public uint Length;
+    }
+
     /// <summary>struct cmsghdr (cmsg(3)): length (including the header), level, type; the data follows, 8-byte aligned.</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct CmsgHdr
@@ -117,8 +153,14 @@ internal static unsafe partial class Native
     /// <summary>CMSG_ALIGN: control message headers and data are aligned to the size of a long.</summary>
     public static nuint CmsgAlign(nuint length) => (length + (nuint)sizeof(nuint) - 1) & ~((nuint)sizeof(nuint) - 1);
 
-    [LibraryImport(Libc, EntryPoint = "recvmsg", SetLastError = true)]
-    public static partial nint RecvMsg(int fd, MsgHdr* message, int flags);
+    [LibraryImport(Libc, EntryPoint = "recvmmsg", SetLastError = true)]
+    public static partial int RecvMMsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
+
+    [LibraryImport(Libc, EntryPoint = "mmap", SetLastError = true)]
+    public static partial void* Mmap(void* address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [LibraryImport(Libc, EntryPoint = "munmap", SetLastError = true)]
+    public static partial int Munmap(void* address, nuint length);
 
     [LibraryImport(Libc, EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);

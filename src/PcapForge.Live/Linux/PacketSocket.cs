@@ -45,8 +45,10 @@ public readonly ref struct ReceivedFrame
 /// with protocol 0 so that nothing arrives before the options are in place, promiscuous mode as a packet-socket
 /// membership (dropped by the kernel when the socket closes, so a crash leaves the interface as it was),
 /// PACKET_AUXDATA for the VLAN tags the kernel takes off, SO_TIMESTAMPNS for nanosecond receive times, the
-/// receive buffer, and only then bound with ETH_P_ALL. Frames are read with recvmsg(2), which hands over the
-/// sender's sockaddr_ll and the control messages in the same call; nothing is allocated per frame.
+/// receive buffer or ring, and only then bound with ETH_P_ALL. Frames come through a TPACKET_V3 ring
+/// (<see cref="PacketRing"/>) as in libpcap, or, where the kernel refuses one, are read with recvmmsg(2), which hands
+/// over each frame's sender (sockaddr_ll) and control messages with it, for every frame waiting in one call. Nothing
+/// is allocated per frame.
 /// </summary>
 public sealed unsafe class PacketSocket : IDisposable
 {
@@ -58,17 +60,23 @@ public sealed unsafe class PacketSocket : IDisposable
     private readonly int _vlanOffset;
     private readonly int _snapLength;
     private readonly int _loopbackIndex;
-    private readonly byte* _buffer;
-    private readonly int _bufferLength;
-    private readonly byte* _name;
-    private readonly byte* _control;
-    private readonly Native.MsgHdr* _message;
-    private readonly Native.IoVec* _iov;
+    private readonly int _slots;
+    private readonly int _dataCapacity;
+    private readonly int _slotLength;
+    private readonly byte* _buffers;
+    private readonly byte* _names;
+    private readonly byte* _controls;
+    private readonly Native.IoVec* _iovs;
+    private readonly Native.MMsgHdr* _messages;
+    private int _batchCount, _batchNext;
     private ulong _received, _dropped;
     private bool _disposed;
 
-    private PacketSocket(Socket socket, NetworkInterfaceInfo iface, int snapLength, bool kernelTimestamps, int loopbackIndex)
+    private readonly PacketRing? _ring;
+
+    private PacketSocket(Socket socket, NetworkInterfaceInfo iface, int snapLength, bool kernelTimestamps, int loopbackIndex, PacketRing? ring)
     {
+        _ring = ring;
         _socket = socket;
         _fd = (int)socket.SafeHandle.DangerousGetHandle();
         Interface = iface;
@@ -77,18 +85,33 @@ public sealed unsafe class PacketSocket : IDisposable
         _snapLength = snapLength;
         KernelTimestamps = kernelTimestamps;
         _loopbackIndex = loopbackIndex;
-        // Room for the cooked header and a VLAN tag in front; the kernel writes at most the snapshot length (less
-        // the cooked header, which counts towards it, as in libpcap).
-        int dataCapacity = Math.Max(1, snapLength - FrameAssembler.CookedHeaderLength(_mode));
-        _bufferLength = FrameAssembler.Headroom + dataCapacity;
-        _buffer = (byte*)NativeMemory.Alloc((nuint)_bufferLength);
-        _name = (byte*)NativeMemory.AllocZeroed(Native.SockaddrLlLength);
-        _control = (byte*)NativeMemory.AllocZeroed(ControlLength);
-        _iov = (Native.IoVec*)NativeMemory.AllocZeroed((nuint)sizeof(Native.IoVec));
-        _message = (Native.MsgHdr*)NativeMemory.AllocZeroed((nuint)sizeof(Native.MsgHdr));
-        _iov->Base = _buffer + FrameAssembler.Headroom;
-        _iov->Length = (nuint)dataCapacity;
+        // Each slot has room for the cooked header and a VLAN tag in front; the kernel writes at most the snapshot
+        // length (less the cooked header, which counts towards it, as in libpcap).
+        _dataCapacity = Math.Max(1, snapLength - FrameAssembler.CookedHeaderLength(_mode));
+        _slotLength = (FrameAssembler.Headroom + _dataCapacity + 7) & ~7;
+        // With a ring the frames are read where the kernel put them; one slot is left for nothing but the sender.
+        _slots = ring is null ? Math.Clamp(BatchBytes / _slotLength, 1, MaxBatch) : 0;
+        _buffers = (byte*)NativeMemory.Alloc((nuint)_slots * (nuint)_slotLength);
+        _names = (byte*)NativeMemory.AllocZeroed((nuint)(Math.Max(1, _slots) * Native.SockaddrLlLength));
+        _controls = (byte*)NativeMemory.AllocZeroed((nuint)(_slots * ControlLength));
+        _iovs = (Native.IoVec*)NativeMemory.AllocZeroed((nuint)(_slots * sizeof(Native.IoVec)));
+        _messages = (Native.MMsgHdr*)NativeMemory.AllocZeroed((nuint)(_slots * sizeof(Native.MMsgHdr)));
+        for (int i = 0; i < _slots; i++)
+        {
+            _iovs[i].Base = Slot(i) + FrameAssembler.Headroom;
+            _iovs[i].Length = (nuint)_dataCapacity;
+        }
     }
+
+    /// <summary>
+    /// Frames are read up to <see cref="MaxBatch"/> at a time with recvmmsg(2), one system call for all that wait;
+    /// the slots take at most this much memory (32 frames at the default snapshot length, 64 of a shorter one).
+    /// </summary>
+    private const int BatchBytes = 8 * 1024 * 1024;
+
+    private const int MaxBatch = 64;
+
+    private byte* Slot(int i) => _buffers + (nint)i * _slotLength;
 
     public NetworkInterfaceInfo Interface { get; }
 
@@ -97,6 +120,9 @@ public sealed unsafe class PacketSocket : IDisposable
 
     /// <summary>True when the kernel stamps each frame (SO_TIMESTAMPNS); otherwise frames get the time they are read.</summary>
     public bool KernelTimestamps { get; }
+
+    /// <summary>True when frames come through a TPACKET_V3 ring (<see cref="PacketRing"/>), false when read with recvmmsg(2).</summary>
+    public bool UsesRing => _ring is not null;
 
     /// <summary>The file descriptor, for poll(2).</summary>
     public int Descriptor => _fd;
@@ -141,12 +167,32 @@ public sealed unsafe class PacketSocket : IDisposable
             Span<byte> one = stackalloc byte[4];
             BinaryPrimitives.WriteInt32LittleEndian(one, 1);
             socket.SetRawSocketOption(Native.SolPacket, Native.PacketAuxData, one);
-            bool timestamps = TrySet(socket, Native.SolSocket, Native.SoTimestampNs, 1);
-            // SO_RCVBUFFORCE may exceed net.core.rmem_max but needs CAP_NET_ADMIN; SO_RCVBUF is capped (socket(7)).
-            if (bufferBytes > 0 && !TrySet(socket, Native.SolSocket, Native.SoRcvBufForce, bufferBytes))
-                TrySet(socket, Native.SolSocket, Native.SoRcvBuf, bufferBytes);
-            socket.Bind(new LinkEndPoint(iface.Index, Native.EthPAll));
-            return new PacketSocket(socket, iface, snapLength, timestamps, NetworkInterfaces.LoopbackIndex());
+            // The ring, as libpcap uses, with room in front of each frame for the cooked header and a VLAN tag; the
+            // buffer is the ring's size. Without one (a kernel or sandbox that refuses it, or PCAPFORGE_CAPTURE_RING=0)
+            // frames are read with recvmmsg(2) from the socket's queue, whose size the buffer sets.
+            var ring = Environment.GetEnvironmentVariable("PCAPFORGE_CAPTURE_RING") == "0"
+                ? null
+                : PacketRing.TryCreate(socket, snapLength, bufferBytes, FrameAssembler.Headroom);
+            bool timestamps = true; // a ring frame carries the kernel's time in nanoseconds
+            if (ring is null)
+            {
+                timestamps = TrySet(socket, Native.SolSocket, Native.SoTimestampNs, 1);
+                // SO_RCVBUFFORCE may exceed net.core.rmem_max but needs CAP_NET_ADMIN; SO_RCVBUF is capped (socket(7)).
+                if (bufferBytes > 0 && !TrySet(socket, Native.SolSocket, Native.SoRcvBufForce, bufferBytes))
+                    TrySet(socket, Native.SolSocket, Native.SoRcvBuf, bufferBytes);
+            }
+
+            try
+            {
+                socket.Bind(new LinkEndPoint(iface.Index, Native.EthPAll));
+            }
+            catch
+            {
+                ring?.Dispose();
+                throw;
+            }
+
+            return new PacketSocket(socket, iface, snapLength, timestamps, NetworkInterfaces.LoopbackIndex(), ring);
         }
         catch (SocketException e)
         {
@@ -187,46 +233,107 @@ public sealed unsafe class PacketSocket : IDisposable
     }
 
     /// <summary>
-    /// Reads the next frame without waiting. Throws <see cref="LiveCaptureException"/> when the interface went
-    /// away; an interface that is down just gives nothing until it is up again.
+    /// Reads the next frame without waiting; its bytes stay valid until the next call. Throws
+    /// <see cref="LiveCaptureException"/> when the interface went away; an interface that is down just gives nothing
+    /// until it is up again.
     /// </summary>
     public ReceiveStatus TryReceive(out ReceivedFrame frame)
     {
         frame = default;
-        var m = _message;
+        if (_ring is not null)
+            return TryReceiveFromRing(out frame);
+        if (_batchNext >= _batchCount && !Fill())
+            return ReceiveStatus.Empty;
+        int i = _batchNext++;
+        var m = &_messages[i];
+        return Assemble(i, m->Length, (nuint)m->Header.ControlLength, out frame);
+    }
+
+    private ReceiveStatus TryReceiveFromRing(out ReceivedFrame frame)
+    {
+        frame = default;
+        if (!_ring!.TryNext(out byte* h))
+        {
+            // An error the kernel holds for the socket (the interface went away) comes with poll's POLLERR; the
+            // ring itself never says so. SO_ERROR reads and clears it.
+            if (_socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error && error != 0)
+                return ErrorStatus(error);
+            return ReceiveStatus.Empty;
+        }
+
+        // The sender's address is copied out first: the headers are built in front of the frame, and the ring is
+        // only guaranteed to keep TPACKET3_HDRLEN bytes (header and address) in front of it untouched.
+        new ReadOnlySpan<byte>(h + Native.Tp3SockaddrOffset, Native.SockaddrLlLength).CopyTo(new Span<byte>(_names, Native.SockaddrLlLength));
+        var sender = new ReadOnlySpan<byte>(_names, Native.SockaddrLlLength);
+        byte packetType = sender[Native.SllPktTypeOffset];
+        if (packetType == Native.PacketOutgoing && _loopbackIndex != 0
+            && BinaryPrimitives.ReadInt32LittleEndian(sender[Native.SllIfIndexOffset..]) == _loopbackIndex)
+            return ReceiveStatus.Skipped;
+
+        long timestamp = *(uint*)(h + Native.Tp3Sec) * 1_000_000_000L + *(uint*)(h + Native.Tp3Nsec);
+        int snap = (int)*(uint*)(h + Native.Tp3SnapLen);
+        long length = *(uint*)(h + Native.Tp3Len);
+        int mac = *(ushort*)(h + Native.Tp3Mac);
+        if (mac < Native.Tpacket3HeaderLength + FrameAssembler.Headroom)
+            throw new InvalidOperationException($"the ring frame has {mac - Native.Tpacket3HeaderLength} bytes in front of its data, fewer than the {FrameAssembler.Headroom} reserved");
+        var aux = new AuxData(true, *(uint*)(h + Native.Tp3Status), (ushort)*(uint*)(h + Native.Tp3VlanTci), *(ushort*)(h + Native.Tp3VlanTpid));
+        int received = Math.Min(snap, _dataCapacity);
+        var buffer = new Span<byte>(h + mac - FrameAssembler.Headroom, FrameAssembler.Headroom + received);
+        var (start, captured, original) = FrameAssembler.Assemble(buffer, received, length, _mode, _vlanOffset, sender, aux, _snapLength);
+        frame = new ReceivedFrame(buffer.Slice(start, captured), original, timestamp, packetType);
+        return ReceiveStatus.Frame;
+    }
+
+    private ReceiveStatus ErrorStatus(int errno) => errno switch
+    {
+        // The interface was set down: libpcap waits for it to come back (or to go away) rather than failing.
+        Native.Enetdown => ReceiveStatus.Empty,
+        Native.Enodev or Native.Enxio => throw new LiveCaptureException(LiveCaptureError.InterfaceGone, $"the interface {Interface.Name} went away"),
+        _ => throw new LiveCaptureException(LiveCaptureError.Failed, $"reading from {Interface.Name} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})"),
+    };
+
+    /// <summary>Reads every frame waiting, up to the number of slots, in one recvmmsg(2); false when none waits.</summary>
+    private bool Fill()
+    {
+        _batchCount = _batchNext = 0;
+        for (int i = 0; i < _slots; i++)
+        {
+            ref var h = ref _messages[i].Header;
+            h.Name = _names + i * Native.SockaddrLlLength;
+            h.NameLength = Native.SockaddrLlLength;
+            h.Iov = &_iovs[i];
+            h.IovLength = 1;
+            h.Control = _controls + i * ControlLength;
+            h.ControlLength = ControlLength;
+            h.Flags = 0;
+            _messages[i].Length = 0;
+        }
+
         while (true)
         {
-            m->Name = _name;
-            m->NameLength = Native.SockaddrLlLength;
-            m->Iov = _iov;
-            m->IovLength = 1;
-            m->Control = _control;
-            m->ControlLength = ControlLength;
-            m->Flags = 0;
-            nint n = Native.RecvMsg(_fd, m, Native.MsgTrunc | Native.MsgDontWait);
-            if (n >= 0)
-                return Assemble((long)n, out frame);
-            int errno = Marshal.GetLastPInvokeError();
-            switch (errno)
+            int n = Native.RecvMMsg(_fd, _messages, (uint)_slots, Native.MsgTrunc | Native.MsgDontWait, null);
+            if (n > 0)
             {
-                case Native.Eintr:
-                    continue;
-                case Native.Eagain:
-                // The interface was set down: libpcap waits for it to come back (or to go away) rather than failing.
-                case Native.Enetdown:
-                    return ReceiveStatus.Empty;
-                case Native.Enodev or Native.Enxio:
-                    throw new LiveCaptureException(LiveCaptureError.InterfaceGone, $"the interface {Interface.Name} went away");
-                default:
-                    throw new LiveCaptureException(LiveCaptureError.Failed, $"reading from {Interface.Name} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+                _batchCount = n;
+                return true;
             }
+
+            if (n == 0)
+                return false;
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == Native.Eintr)
+                continue;
+            if (errno == Native.Eagain)
+                return false;
+            ErrorStatus(errno);
+            return false;
         }
     }
 
-    private ReceiveStatus Assemble(long length, out ReceivedFrame frame)
+    private ReceiveStatus Assemble(int slot, long length, nuint controlLength, out ReceivedFrame frame)
     {
         frame = default;
-        var sender = new ReadOnlySpan<byte>(_name, Native.SockaddrLlLength);
+        var sender = new ReadOnlySpan<byte>(_names + slot * Native.SockaddrLlLength, Native.SockaddrLlLength);
         byte packetType = sender[Native.SllPktTypeOffset];
         // A frame sent on the loopback device is seen leaving and again arriving: keep it once, as libpcap does
         // (linux_check_direction), so that the frames are tcpdump's.
@@ -237,14 +344,13 @@ public sealed unsafe class PacketSocket : IDisposable
         long timestamp = 0;
         bool stamped = false;
         var aux = default(AuxData);
-        var m = _message;
+        byte* control = _controls + slot * ControlLength;
         nuint offset = 0;
-        nuint controlLength = m->ControlLength;
         nuint header = Native.CmsgAlign((nuint)sizeof(Native.CmsgHdr));
         // cmsg(3): each control message is a header, its data, padding to the size of a long.
         while (offset + (nuint)sizeof(Native.CmsgHdr) <= controlLength)
         {
-            var c = (Native.CmsgHdr*)(_control + offset);
+            var c = (Native.CmsgHdr*)(control + offset);
             if (c->Length < (nuint)sizeof(Native.CmsgHdr) || offset + c->Length > controlLength)
                 break;
             byte* data = (byte*)c + header;
@@ -270,8 +376,8 @@ public sealed unsafe class PacketSocket : IDisposable
             ClockTimestamps++;
         }
 
-        int received = (int)Math.Min(length, (long)_iov->Length);
-        var buffer = new Span<byte>(_buffer, _bufferLength);
+        int received = (int)Math.Min(length, _dataCapacity);
+        var buffer = new Span<byte>(Slot(slot), FrameAssembler.Headroom + _dataCapacity);
         var (start, captured, original) = FrameAssembler.Assemble(buffer, received, length, _mode, _vlanOffset, sender, aux, _snapLength);
         frame = new ReceivedFrame(buffer.Slice(start, captured), original, timestamp, packetType);
         return ReceiveStatus.Frame;
@@ -306,12 +412,14 @@ public sealed unsafe class PacketSocket : IDisposable
         if (_disposed)
             return;
         _disposed = true;
+        // The ring is unmapped before the socket that owns it is closed, as libpcap does.
+        _ring?.Dispose();
         _socket.Dispose();
-        NativeMemory.Free(_buffer);
-        NativeMemory.Free(_name);
-        NativeMemory.Free(_control);
-        NativeMemory.Free(_iov);
-        NativeMemory.Free(_message);
+        NativeMemory.Free(_buffers);
+        NativeMemory.Free(_names);
+        NativeMemory.Free(_controls);
+        NativeMemory.Free(_iovs);
+        NativeMemory.Free(_messages);
     }
 
     /// <summary>
