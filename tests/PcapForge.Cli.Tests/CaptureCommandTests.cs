@@ -17,13 +17,17 @@ public sealed class CaptureCommandTests(ITestOutputHelper log)
 {
     private const int Port = 8080;
 
-    /// <summary>Every frame of a capture: bytes, length on the wire, time.</summary>
-    private static List<(byte[] Data, long Original, long Ts)> Frames(string path)
+    /// <summary>Every frame of a capture (or of one of its interfaces): bytes, length on the wire, time.</summary>
+    private static List<(byte[] Data, long Original, long Ts)> Frames(string path, int? interfaceId = null)
     {
         var frames = new List<(byte[], long, long)>();
         using var reader = CaptureReader.Open(path);
         while (reader.TryReadNext(out Frame f))
-            frames.Add((f.Data.ToArray(), f.Info.OriginalLength, f.Info.TimestampNs));
+        {
+            if (interfaceId is null || f.Info.InterfaceId == interfaceId)
+                frames.Add((f.Data.ToArray(), f.Info.OriginalLength, f.Info.TimestampNs));
+        }
+
         Assert.False(reader.StoppedEarly, $"{path} stopped early");
         return frames;
     }
@@ -36,12 +40,12 @@ public sealed class CaptureCommandTests(ITestOutputHelper log)
     /// it). Neither capture may have lost frames (tcpdump's and pcapforge's summaries say how many the kernel
     /// dropped), or the comparison says nothing. Returns the largest time difference.
     /// </summary>
-    private long AssertSameFrames(string tcpdumpFile, string pcapforgeFile, Child tcpdump, Child capture)
+    private long AssertSameFrames(string tcpdumpFile, string pcapforgeFile, Child tcpdump, Child capture, int? interfaceId = null)
     {
         Assert.Matches("(?m)^0 packets dropped by kernel$", tcpdump.Error);
         Assert.Contains(", 0 dropped by the kernel", capture.Error, StringComparison.Ordinal);
         var expected = Frames(tcpdumpFile);
-        var got = Frames(pcapforgeFile);
+        var got = Frames(pcapforgeFile, interfaceId);
         Assert.True(expected.Count > 0, "tcpdump captured nothing");
         Assert.Equal(expected.Count, got.Count);
         var matched = new bool[expected.Count];
@@ -170,6 +174,34 @@ public sealed class CaptureCommandTests(ITestOutputHelper log)
         using var reader = CaptureReader.Open(pcapng);
         Assert.Equal(LinkTypes.LinuxSll2, reader.Interfaces[0].LinkType);
         Assert.Equal("any", reader.Interfaces[0].Name);
+    }
+
+    [LiveCaptureFact]
+    public void Two_interfaces_get_an_interface_block_each_and_each_its_own_frames()
+    {
+        using var net = new LiveNetwork();
+        WriteSite(net);
+        string vethPcap = Path.Combine(net.Directory, "veth.pcap"), loPcap = Path.Combine(net.Directory, "lo.pcap");
+        string pcapng = Path.Combine(net.Directory, "capture.pcapng");
+        using var server = net.StartHttpServer(Port);
+        var vethDump = net.StartTcpdump(net.ServerVeth, vethPcap);
+        var loDump = net.StartTcpdump("lo", loPcap);
+        var capture = net.StartPcapforge(net.Server, "capture", "-i", net.ServerVeth, "-i", "lo", "-w", pcapng);
+        capture.WaitFor("capturing on");
+        Browse(net);
+        net.Run(net.Server, "curl", "-sf", "-o", "/dev/null", $"http://{net.ServerIp}:{Port}/index.html");
+        Thread.Sleep(300);
+        capture.Signal("TERM");
+        vethDump.Signal("TERM");
+        loDump.Signal("TERM");
+        Assert.True(capture.WaitForExit() == 0, capture.Error);
+        vethDump.WaitForExit();
+        loDump.WaitForExit();
+        AssertSameFrames(vethPcap, pcapng, vethDump, capture, interfaceId: 0);
+        AssertSameFrames(loPcap, pcapng, loDump, capture, interfaceId: 1);
+        using var reader = CaptureReader.Open(pcapng);
+        Assert.Equal([net.ServerVeth, "lo"], reader.Interfaces.Select(i => i.Name));
+        Assert.Contains($"on {net.ServerVeth},lo in", capture.Error, StringComparison.Ordinal);
     }
 
     [LiveCaptureFact]
