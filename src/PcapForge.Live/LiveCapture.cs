@@ -126,6 +126,8 @@ public sealed class LiveCapture : IDisposable
     {
         if (options.Interfaces.Count == 0)
             throw new ArgumentException("no interface to capture on", nameof(options));
+        if (!OperatingSystem.IsLinux() || !Environment.Is64BitProcess)
+            throw new LiveCaptureException(LiveCaptureError.Unsupported, "live capture needs 64-bit Linux (AF_PACKET sockets)");
         var found = new List<NetworkInterfaceInfo>();
         foreach (string name in options.Interfaces)
         {
@@ -379,7 +381,7 @@ public sealed class LiveCapture : IDisposable
                 Description = iface.IsAny ? "Pseudo-device that captures on all interfaces" : null,
                 OperatingSystem = os,
                 MacAddress = mac,
-                // The kernel's SO_TIMESTAMPNS stamps are nanoseconds; the fallback clock (DateTime) has 100 ns ticks.
+                // The kernel's stamps (ring frames, SO_TIMESTAMPNS) are nanoseconds; the fallback clock (DateTime) has 100 ns ticks.
                 Resolution = socket.KernelTimestamps ? TimestampResolution.Nanoseconds : new TimestampResolution(false, 7),
             });
         }

@@ -305,6 +305,12 @@ public sealed class CaptureCommand : ICliCommand, IEndsOnSignal
 
     private int ListInterfaces()
     {
+        if (!OperatingSystem.IsLinux())
+        {
+            _console.Error.WriteLine("pcapforge capture: live capture and its interface list need Linux");
+            return ExitCodes.InputError;
+        }
+
         IReadOnlyList<NetworkInterfaceInfo> all;
         try
         {

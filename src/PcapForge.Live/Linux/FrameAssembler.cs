@@ -17,7 +17,7 @@ public readonly record struct AuxData(bool Present, uint Status, ushort VlanTci,
 }
 
 /// <summary>
-/// Turns what recvmsg(2) returned into the frame a capture file holds, exactly as libpcap does (pcap-linux.c,
+/// Turns what the kernel handed over (a ring frame or a recvmmsg(2) message) into the frame a capture file holds, exactly as libpcap does (pcap-linux.c,
 /// <c>pcap_handle_packet_mmap</c>) so that the bytes equal tcpdump's: in cooked mode a LINUX_SLL or LINUX_SLL2
 /// header built from the sender's <c>sockaddr_ll</c>; a VLAN tag the kernel took off (hardware or software
 /// untagging on receive leaves it only in the auxiliary data) put back in front of the type field; the result cut to
@@ -61,11 +61,11 @@ public static class FrameAssembler
     /// Assembles a frame in <paramref name="buffer"/>, whose received bytes start at <see cref="Headroom"/>.
     /// </summary>
     /// <param name="buffer">Headroom, then the received bytes.</param>
-    /// <param name="received">Bytes recvmsg(2) stored (at most the buffer it was given).</param>
-    /// <param name="length">The packet's real length, which recvmsg(2) returns with MSG_TRUNC.</param>
+    /// <param name="received">Bytes of the packet the kernel stored (at most the room it had).</param>
+    /// <param name="length">The packet's real length (tp_len of a ring frame; what recvmmsg(2) returns with MSG_TRUNC).</param>
     /// <param name="mode">How the socket reads.</param>
     /// <param name="vlanOffset">From <see cref="VlanOffset"/>.</param>
-    /// <param name="sender">The <c>sockaddr_ll</c> recvmsg(2) filled in.</param>
+    /// <param name="sender">The sender's <c>sockaddr_ll</c> the kernel filled in.</param>
     /// <param name="aux">The auxiliary data of the frame.</param>
     /// <param name="snapLength">The snapshot length: at most this many bytes of the frame are kept.</param>
     /// <returns>The frame's offset in <paramref name="buffer"/>, its captured length and its length on the wire.</returns>

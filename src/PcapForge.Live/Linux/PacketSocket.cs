@@ -32,7 +32,7 @@ public readonly ref struct ReceivedFrame
     public ReadOnlySpan<byte> Data { get; }
     public long OriginalLength { get; }
 
-    /// <summary>The kernel's receive time (SO_TIMESTAMPNS), or the time it was read when the kernel gave none.</summary>
+    /// <summary>The kernel's receive time (the ring frame's, or SO_TIMESTAMPNS), or the time it was read when the kernel gave none.</summary>
     public long TimestampNs { get; }
 
     /// <summary>sll_pkttype (packet(7)): to us, broadcast, multicast, to another host, sent by us.</summary>
@@ -44,8 +44,8 @@ public readonly ref struct ReceivedFrame
 /// <see cref="Socket"/> of <see cref="AddressFamily.Packet"/>, set up as libpcap sets up its own (pcap-linux.c): opened
 /// with protocol 0 so that nothing arrives before the options are in place, promiscuous mode as a packet-socket
 /// membership (dropped by the kernel when the socket closes, so a crash leaves the interface as it was),
-/// PACKET_AUXDATA for the VLAN tags the kernel takes off, SO_TIMESTAMPNS for nanosecond receive times, the
-/// receive buffer or ring, and only then bound with ETH_P_ALL. Frames come through a TPACKET_V3 ring
+/// PACKET_AUXDATA for the VLAN tags the kernel takes off, the receive ring (or SO_TIMESTAMPNS for nanosecond receive
+/// times and the receive buffer), and only then bound with ETH_P_ALL. Frames come through a TPACKET_V3 ring
 /// (<see cref="PacketRing"/>) as in libpcap, or, where the kernel refuses one, are read with recvmmsg(2), which hands
 /// over each frame's sender (sockaddr_ll) and control messages with it, for every frame waiting in one call. Nothing
 /// is allocated per frame.
@@ -118,7 +118,7 @@ public sealed unsafe class PacketSocket : IDisposable
     /// <summary>The LINKTYPE_* the frames are written with.</summary>
     public int LinkType { get; }
 
-    /// <summary>True when the kernel stamps each frame (SO_TIMESTAMPNS); otherwise frames get the time they are read.</summary>
+    /// <summary>True when the kernel stamps each frame (always with a ring; SO_TIMESTAMPNS without); otherwise frames get the time they are read.</summary>
     public bool KernelTimestamps { get; }
 
     /// <summary>True when frames come through a TPACKET_V3 ring (<see cref="PacketRing"/>), false when read with recvmmsg(2).</summary>
