@@ -37,7 +37,7 @@ public sealed class CaptureReader : IDisposable
     /// <summary>The path the reader was opened on.</summary>
     public string Path { get; }
 
-    /// <summary>Size of the file on disk (compressed size for a compressed file).</summary>
+    /// <summary>Size of the file on disk (compressed size for a compressed file); 0 for a stream.</summary>
     public long FileSize { get; }
 
     public CaptureFormat Format { get; }
@@ -126,6 +126,38 @@ public sealed class CaptureReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Opens a capture that arrives as a byte stream, read forward only as it is written: a live capture's pcapng, or
+    /// a pipe. <paramref name="name"/> stands for the path in messages. The stream is plain pcap or pcapng (not
+    /// compressed); <see cref="FileSize"/> is 0 because its length is not known when it is opened. A read blocks until
+    /// the stream has the bytes or ends, so frames come out as they are written. Throws
+    /// <see cref="CaptureFormatException"/> when the stream does not start like a capture. The stream is disposed
+    /// with the reader.
+    /// </summary>
+    public static CaptureReader Open(Stream stream, string name, CaptureReaderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        options ??= new CaptureReaderOptions();
+        var state = new CaptureState(options.Anomalies);
+        var source = new StreamSource(stream, null, state.ReportStreamError, initialBuffer: 256 * 1024);
+        bool handedOver = false;
+        try
+        {
+            var reader = Detect(name, 0, CaptureCompression.None, source, state);
+            handedOver = true;
+            return reader;
+        }
+        catch (Exception e) when (e is IOException && e is not CaptureFormatException)
+        {
+            throw new CaptureFormatException(name, $"cannot read: {e.Message}", e);
+        }
+        finally
+        {
+            if (!handedOver)
+                source.Dispose();
+        }
+    }
+
     private static CaptureReader Detect(string path, long fileSize, CaptureCompression compression, ByteSource source, CaptureState state)
     {
         string what = compression == CaptureCompression.None ? "" : $" (after {compression.ToString().ToLowerInvariant()} decompression)";
@@ -183,7 +215,7 @@ public sealed class CaptureReader : IDisposable
 
     /// <summary>
     /// pcapng keeps its interfaces in blocks before the first packet; read up to it so that <see cref="Interfaces"/>
-    /// and <see cref="Sections"/> are filled right after <see cref="Open"/>. The frame read is handed out first.
+    /// and <see cref="Sections"/> are filled right after <see cref="Open(string, CaptureReaderOptions?)"/>. The frame read is handed out first.
     /// </summary>
     private void ReadUpToFirstFrameMetadata()
     {

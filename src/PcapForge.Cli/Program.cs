@@ -32,6 +32,7 @@ public static class Program
             .AddSingleton<ICliCommand, SchemaCommand>()
             .AddSingleton<ICliCommand, ScanCommand>()
             .AddSingleton<ICliCommand, SocketsCommand>()
+            .AddSingleton<ICliCommand, CaptureCommand>()
             .AddSingleton<ICliCommand>(s => s.GetRequiredService<DissectorsCommand>())
             .BuildServiceProvider();
 
@@ -58,8 +59,15 @@ public static class Program
             }
         });
         root.Add(preferences);
+        var ownSignals = new HashSet<Command>();
         foreach (var command in services.GetServices<ICliCommand>())
-            root.Add(command.Build());
+        {
+            var built = command.Build();
+            root.Add(built);
+            if (command is IEndsOnSignal)
+                ownSignals.Add(built);
+        }
+
         root.Add(services.GetRequiredService<DissectorsCommand>().BuildFields());
 
         var parse = root.Parse(args);
@@ -76,6 +84,8 @@ public static class Program
             Error = console.Error,
             EnableDefaultExceptionHandler = false,
         };
+        if (ownSignals.Contains(parse.CommandResult.Command))
+            config.ProcessTerminationTimeout = null;
         try
         {
             int code = parse.Invoke(config);

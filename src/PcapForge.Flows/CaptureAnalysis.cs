@@ -40,6 +40,13 @@ public sealed record AnalysisOptions
     public Action<long, long>? Progress { get; init; }
 }
 
+/// <summary>
+/// A capture read from a stream as it is written, with what its captures row says: <paramref name="CaptureId"/> (a
+/// stream has no final bytes to fingerprint when its flows get their uids, so the producer names it),
+/// <paramref name="Source"/> (<c>capture</c> for a live capture) and <paramref name="Path"/> (the interfaces).
+/// </summary>
+public sealed record CaptureStream(Stream Stream, string CaptureId, string Source, string Path);
+
 /// <summary>What one input gave.</summary>
 public sealed record CaptureResult(string CaptureId, string Path, long Frames, long Bytes, long Flows, long Anomalies, bool StoppedEarly);
 
@@ -134,27 +141,7 @@ public sealed class CaptureAnalysis
             var w0 = workers[0];
             long flows = workers.Sum(w => w.FlowsWritten);
             long anomalies = workers.Sum(w => w.Anomalies.Written);
-            var capture = new RowBuilder(HostTables.Captures);
-            capture.Set("capture_id", captureId)
-                .Set("source", "file")
-                .Set("path", path)
-                .Set("size", first.FileSize)
-                .Set("sha256", hash)
-                .Set("format", FormatName(first))
-                .Set("interfaces", first.Interfaces.Select(i => $"{i.Name ?? $"#{i.Index}"} ({i.LinkTypeName})").ToArray())
-                .Set("frames", w0.Frames)
-                .Set("bytes", w0.Bytes)
-                .Set("first_ts", w0.Frames > 0 ? w0.FirstTs : null)
-                .Set("last_ts", w0.Frames > 0 ? w0.LastTs : null)
-                .Set("flows", flows)
-                .Set("anomalies", anomalies)
-                .Set("host", Environment.MachineName)
-                .Set("tool_version", ToolVersion)
-                .Set("plugins", _engine.Registry.Protocols.Select((p, i) => $"{p.Id} ({Path.GetFileName(_engine.Registry.Sources[i])})").ToArray())
-                .Set("options", _options.CommandLine)
-                .Set("run_start", runStart)
-                .Set("run_end", UnixNowNs());
-            _output.Write(capture.Table, capture.Values);
+            WriteCaptureRow(captureId, "file", path, first.FileSize, hash, first, w0, flows, anomalies, runStart);
             return new CaptureResult(captureId, path, w0.Frames, w0.Bytes, flows, anomalies, first.StoppedEarly);
         }
         finally
@@ -163,6 +150,109 @@ public sealed class CaptureAnalysis
             foreach (var w in workers.Skip(1))
                 w?.Reader.Dispose();
             first.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Analyses a capture that arrives as a byte stream while it is written (a live capture's pcapng, see
+    /// <see cref="CaptureStream"/>) until the stream ends; frames, flows and records are written as they come, flows
+    /// when they time out or at the end. One worker: a stream is read once and in order, and the host-pair split of
+    /// <see cref="AnalysisOptions.Workers"/> needs every worker to read the whole input. The captures row gets the
+    /// stream's source, name, size and SHA-256 (of every byte of the stream, as a file written from it would hash).
+    /// Throws <see cref="CaptureFormatException"/> when the stream does not start like a capture.
+    /// </summary>
+    public CaptureResult Run(CaptureStream input, CancellationToken cancel = default)
+    {
+        long runStart = UnixNowNs();
+        var counted = new CountingStream(input.Stream, _options.HashInput);
+        var readerAnomalies = new ReaderAnomalies();
+        using var reader = CaptureReader.Open(counted, input.Path, new CaptureReaderOptions { Anomalies = readerAnomalies });
+        var worker = new Worker(_engine, _output, _options, input.CaptureId, reader, 0, 1);
+        readerAnomalies.Target = worker.Anomalies;
+        worker.Run(cancel, _options.Progress);
+        // Blocks after the last frame (interface statistics) and any bytes the reader stopped before belong to the
+        // stream's size and hash too.
+        counted.ReadToEnd();
+        long anomalies = worker.Anomalies.Written;
+        WriteCaptureRow(input.CaptureId, input.Source, input.Path, counted.Length, counted.Sha256(), reader, worker, worker.FlowsWritten,
+            anomalies, runStart);
+        return new CaptureResult(input.CaptureId, input.Path, worker.Frames, worker.Bytes, worker.FlowsWritten, anomalies, reader.StoppedEarly);
+    }
+
+    private void WriteCaptureRow(string captureId, string source, string path, long size, string? hash, CaptureReader reader, Worker w0,
+        long flows, long anomalies, long runStart)
+    {
+        var capture = new RowBuilder(HostTables.Captures);
+        capture.Set("capture_id", captureId)
+            .Set("source", source)
+            .Set("path", path)
+            .Set("size", size)
+            .Set("sha256", hash)
+            .Set("format", FormatName(reader))
+            .Set("interfaces", reader.Interfaces.Select(i => $"{i.Name ?? $"#{i.Index}"} ({i.LinkTypeName})").ToArray())
+            .Set("frames", w0.Frames)
+            .Set("bytes", w0.Bytes)
+            .Set("first_ts", w0.Frames > 0 ? w0.FirstTs : null)
+            .Set("last_ts", w0.Frames > 0 ? w0.LastTs : null)
+            .Set("flows", flows)
+            .Set("anomalies", anomalies)
+            .Set("host", Environment.MachineName)
+            .Set("tool_version", ToolVersion)
+            .Set("plugins", _engine.Registry.Protocols.Select((p, i) => $"{p.Id} ({Path.GetFileName(_engine.Registry.Sources[i])})").ToArray())
+            .Set("options", _options.CommandLine)
+            .Set("run_start", runStart)
+            .Set("run_end", UnixNowNs());
+        _output.Write(capture.Table, capture.Values);
+    }
+
+    /// <summary>Counts (and hashes) the bytes a reader takes from a stream.</summary>
+    private sealed class CountingStream(Stream inner, bool hash) : Stream
+    {
+        private readonly IncrementalHash? _sha = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => Position;
+        public override long Position { get; set; }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            int n = inner.Read(buffer);
+            _sha?.AppendData(buffer[..n]);
+            Position += n;
+            return n;
+        }
+
+        public void ReadToEnd()
+        {
+            byte[] rest = new byte[64 * 1024];
+            while (Read(rest) > 0)
+            {
+            }
+        }
+
+        public string? Sha256() => _sha is null ? null : Convert.ToHexStringLower(_sha.GetHashAndReset());
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _sha?.Dispose();
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
         }
     }
 

@@ -106,11 +106,11 @@ public static class HostTables
 
     public static readonly RecordTableDescriptor Captures = new("captures", "One row per input of the run (a capture file, a live capture, a socket listing or a scan)",
     [
-        C("capture_id", ColumnType.String, "Identifier of the input: for a file a hash of its size and first and last bytes, the same on every run; for a socket snapshot a hash of the host name and the snapshot time; for a scan a hash of the host name, the targets and the start time"),
+        C("capture_id", ColumnType.String, "Identifier of the input: for a file a hash of its size and first and last bytes, the same on every run; for a live capture a hash of the host, the interfaces and the start time; for a socket snapshot a hash of the host name and the snapshot time; for a scan a hash of the host name, the targets and the start time"),
         C("source", ColumnType.String, "file, capture, sockets or scan"),
-        C("path", ColumnType.String, "Path of the input as given"),
-        C("size", ColumnType.Int64, "Size of the input file in bytes"),
-        C("sha256", ColumnType.String, "SHA-256 of the input file, hex"),
+        C("path", ColumnType.String, "Path of the input as given; for a live capture the interfaces it captured on"),
+        C("size", ColumnType.Int64, "Size of the input file in bytes; for a live capture the bytes of its pcapng stream (the size of its -w file)"),
+        C("sha256", ColumnType.String, "SHA-256 of the input file, hex; for a live capture of its pcapng stream (the hash of its -w file)"),
         C("format", ColumnType.String, "pcap, pcapng; with the compression (gzip, zstd) when compressed"),
         C("interfaces", ColumnType.StringList, "Capture interfaces: name and link type"),
         C("frames", ColumnType.Int64, "Frames read"),

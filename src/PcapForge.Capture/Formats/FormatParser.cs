@@ -48,6 +48,10 @@ internal sealed class CaptureState
     public void ReportDecompressionError(long offset, string message) =>
         Report(new Anomaly("file", "capture.decompression_error", null, offset, $"decompression failed after {offset} bytes of output: {message}"));
 
+    /// <summary>Reading a plain stream (a live capture's pipe) failed: the data ends there.</summary>
+    public void ReportStreamError(long offset, string message) =>
+        Report(new Anomaly("file", "capture.stream_error", null, offset, $"reading the stream failed after {offset} bytes: {message}"));
+
     public void Report(Anomaly anomaly)
     {
         AnomalyCount++;

@@ -39,3 +39,30 @@ public sealed record InterfaceDescription(int LinkType, uint SnapLength = 0)
         Comments = info.Comments.ToArray(),
     };
 }
+
+/// <summary>
+/// The counters of an Interface Statistics Block (draft-ietf-opsawg-pcapng section 4.6.1); a null counter is left out.
+/// </summary>
+public sealed record InterfaceCounters
+{
+    /// <summary>isb_starttime: when the capture on the interface began.</summary>
+    public long? StartTimeNs { get; init; }
+
+    /// <summary>isb_endtime: when it ended.</summary>
+    public long? EndTimeNs { get; init; }
+
+    /// <summary>isb_ifrecv: packets received from the interface.</summary>
+    public ulong? Received { get; init; }
+
+    /// <summary>isb_ifdrop: packets the interface dropped for lack of resources.</summary>
+    public ulong? DroppedByInterface { get; init; }
+
+    /// <summary>isb_filteraccept: packets the capture filter accepted.</summary>
+    public ulong? AcceptedByFilter { get; init; }
+
+    /// <summary>isb_osdrop: packets the operating system dropped (a full socket buffer).</summary>
+    public ulong? DroppedByOs { get; init; }
+
+    /// <summary>isb_usrdeliv: packets delivered to the capturing program and written.</summary>
+    public ulong? DeliveredToUser { get; init; }
+}

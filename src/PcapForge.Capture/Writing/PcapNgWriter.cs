@@ -128,12 +128,52 @@ public sealed class PcapNgWriter : IDisposable
         End();
     }
 
-    /// <summary>Flushes everything written to the stream. Call before disposing; disposing does not flush.</summary>
-    public void Complete()
+    /// <summary>
+    /// Writes an Interface Statistics Block (draft-ietf-opsawg-pcapng section 4.6) for an interface of the current
+    /// section: its timestamp and the counters given, each in the option of its name; the times are in the
+    /// interface's resolution, like a packet's.
+    /// </summary>
+    public void WriteInterfaceStatistics(int interfaceId, long timestampNs, InterfaceCounters counters)
+    {
+        if ((uint)interfaceId >= (uint)_interfaces.Count)
+            throw new ArgumentOutOfRangeException(nameof(interfaceId), $"interface {interfaceId} was not added to this section ({_interfaces.Count} are)");
+        var scale = _interfaces[interfaceId].Scale;
+        ulong raw = scale.FromNanoseconds(timestampNs);
+        Begin(InterfaceStatisticsBlock);
+        Put32((uint)interfaceId);
+        Put32((uint)(raw >> 32));
+        Put32((uint)raw);
+        // isb_starttime and isb_endtime are stored like a block timestamp: the high 32 bits first (section 4.6).
+        if (counters.StartTimeNs is long start)
+            PutTimestampOption(IsbStartTime, scale.FromNanoseconds(start));
+        if (counters.EndTimeNs is long end)
+            PutTimestampOption(IsbEndTime, scale.FromNanoseconds(end));
+        if (counters.Received is ulong received)
+            PutOption64(IsbIfRecv, received);
+        if (counters.DroppedByInterface is ulong ifDrop)
+            PutOption64(IsbIfDrop, ifDrop);
+        if (counters.AcceptedByFilter is ulong accepted)
+            PutOption64(IsbFilterAccept, accepted);
+        if (counters.DroppedByOs is ulong osDrop)
+            PutOption64(IsbOsDrop, osDrop);
+        if (counters.DeliveredToUser is ulong delivered)
+            PutOption64(IsbUsrDeliv, delivered);
+        EndOptions();
+        End();
+    }
+
+    /// <summary>
+    /// Writes the blocks buffered so far to the stream and flushes it, so that a reader of a file still being
+    /// written (a live capture's) sees every frame written so far.
+    /// </summary>
+    public void Flush()
     {
         Drain();
         _stream.Flush();
     }
+
+    /// <summary>Flushes everything written to the stream. Call before disposing; disposing does not flush.</summary>
+    public void Complete() => Flush();
 
     public void Dispose()
     {
@@ -186,6 +226,14 @@ public sealed class PcapNgWriter : IDisposable
     {
         Span<byte> b = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(b, value);
+        PutOption(code, b);
+    }
+
+    private void PutTimestampOption(ushort code, ulong raw)
+    {
+        Span<byte> b = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt32LittleEndian(b, (uint)(raw >> 32));
+        BinaryPrimitives.WriteUInt32LittleEndian(b[4..], (uint)raw);
         PutOption(code, b);
     }
 
