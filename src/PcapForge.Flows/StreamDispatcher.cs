@@ -46,22 +46,7 @@ internal sealed class StreamDispatcher
     /// <summary>A TCP segment of a flow: hands its payload (from the frame or reassembled datagram) to the flow's parsers.</summary>
     public void Segment(Flow flow, bool isOrig, ref IpLevel ip, ReadOnlySpan<byte> payload)
     {
-        if (flow.Streams is Dead || flow.OrigTcp is null)
-            return;
-        var streams = flow.Streams as FlowStreams;
-        if (streams is null)
-        {
-            streams = Offer(flow, udp: false);
-            if (streams is null)
-            {
-                flow.Streams = Dead.Instance;
-                return;
-            }
-
-            flow.Streams = streams;
-        }
-
-        if (streams.Idle)
+        if (flow.OrigTcp is null || Listening(flow, udp: false) is not { } streams)
             return;
         int dir = isOrig ? 0 : 1;
         var me = isOrig ? flow.OrigTcp! : flow.RespTcp!;
@@ -83,22 +68,7 @@ internal sealed class StreamDispatcher
     /// <summary>A UDP datagram of a flow: its payload goes whole to each of the flow's parsers (one call per datagram).</summary>
     public void Datagram(Flow flow, bool isOrig, ReadOnlySpan<byte> payload)
     {
-        if (flow.Streams is Dead)
-            return;
-        var streams = flow.Streams as FlowStreams;
-        if (streams is null)
-        {
-            streams = Offer(flow, udp: true);
-            if (streams is null)
-            {
-                flow.Streams = Dead.Instance;
-                return;
-            }
-
-            flow.Streams = streams;
-        }
-
-        if (streams.Idle)
+        if (Listening(flow, udp: true) is not { } streams)
             return;
         var direction = isOrig ? StreamDirection.FromOriginator : StreamDirection.FromResponder;
         foreach (var slot in streams.Slots)
@@ -109,6 +79,30 @@ internal sealed class StreamDispatcher
 
         if (streams.Live == 0)
             Quiet(flow, streams);
+    }
+
+    /// <summary>
+    /// The flow's parsers when some still listen: offered on the flow's first packet (null and never again when no
+    /// dissector wants the flow).
+    /// </summary>
+    private FlowStreams? Listening(Flow flow, bool udp)
+    {
+        if (flow.Streams is Dead)
+            return null;
+        var streams = flow.Streams as FlowStreams;
+        if (streams is null)
+        {
+            streams = Offer(flow, udp);
+            if (streams is null)
+            {
+                flow.Streams = Dead.Instance;
+                return null;
+            }
+
+            flow.Streams = streams;
+        }
+
+        return streams.Idle ? null : streams;
     }
 
     /// <summary>The flow ended: holes become gaps, held bytes are delivered, the parsers are told.</summary>
