@@ -76,16 +76,9 @@ public sealed class AnalyzeCommand : ICliCommand
         var inputs = InputFiles.Expand(arguments).ToList();
         var tables = new List<Abstractions.Records.RecordTableDescriptor>(HostTables.All.Where(t => packets || t.Name != "packets"));
         tables.AddRange(registry.RecordTables);
-        DatasetWriter writer;
-        try
-        {
-            writer = DatasetWriter.Create(new DatasetOptions(outPath, force, partitionByDate), tables);
-        }
-        catch (OutputException e)
-        {
-            _console.Error.WriteLine($"pcapforge analyze: {e.Message}");
+        var writer = CliDataset.TryCreate(_console, "analyze", new DatasetOptions(outPath, force, partitionByDate), tables);
+        if (writer is null)
             return ExitCodes.Usage;
-        }
 
         using (writer)
         {

@@ -135,15 +135,9 @@ public sealed class CaptureCommand : ICliCommand, IEndsOnSignal
         {
             var tables = new List<Abstractions.Records.RecordTableDescriptor>(HostTables.All.Where(t => s.Packets || t.Name != "packets"));
             tables.AddRange(registry.RecordTables);
-            try
-            {
-                dataset = DatasetWriter.Create(new DatasetOptions(outPath, s.Force, s.PartitionByDate), tables);
-            }
-            catch (OutputException e)
-            {
-                _console.Error.WriteLine($"pcapforge capture: {e.Message}");
+            dataset = CliDataset.TryCreate(_console, "capture", new DatasetOptions(outPath, s.Force, s.PartitionByDate), tables);
+            if (dataset is null)
                 return ExitCodes.Usage;
-            }
         }
 
         // Disposing the dataset writer without Complete removes its temporary files: nothing at the final paths.

@@ -6,6 +6,27 @@ namespace PcapForge.Cli.Commands;
 /// <summary>Marks I/O errors of the output, which are not the input's fault.</summary>
 internal sealed class OutputIOException(string message, Exception inner) : IOException(message, inner);
 
+/// <summary>Opening the dataset a verb writes (analyze, capture, sockets, scan), with the one error message they share.</summary>
+internal static class CliDataset
+{
+    /// <summary>
+    /// The dataset writer, or null after printing why it cannot be made ("pcapforge VERB: …": an existing output
+    /// without --force, a path that cannot be written); the verb then exits with <see cref="ExitCodes.Usage"/>.
+    /// </summary>
+    public static DatasetWriter? TryCreate(Console console, string verb, DatasetOptions options, IReadOnlyList<Abstractions.Records.RecordTableDescriptor> tables)
+    {
+        try
+        {
+            return DatasetWriter.Create(options, tables);
+        }
+        catch (OutputException e)
+        {
+            console.Error.WriteLine($"pcapforge {verb}: {e.Message}");
+            return null;
+        }
+    }
+}
+
 /// <summary>The analysis' rows into the dataset writer's tables.</summary>
 internal sealed class DatasetRows(DatasetWriter writer) : IRowSink
 {

@@ -152,18 +152,9 @@ public sealed class ScanCommand : ICliCommand
         }
 
         DatasetWriter? writer = null;
-        if (request.OutPath is not null)
-        {
-            try
-            {
-                writer = DatasetWriter.Create(new DatasetOptions(request.OutPath, request.Force), [ScanTable.Descriptor, HostTables.Captures]);
-            }
-            catch (OutputException e)
-            {
-                _console.Error.WriteLine(Prefix + e.Message);
-                return ExitCodes.Usage;
-            }
-        }
+        if (request.OutPath is not null &&
+            (writer = CliDataset.TryCreate(_console, "scan", new DatasetOptions(request.OutPath, request.Force), [ScanTable.Descriptor, HostTables.Captures])) is null)
+            return ExitCodes.Usage;
 
         using (writer)
         {

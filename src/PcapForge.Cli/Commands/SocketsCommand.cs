@@ -95,18 +95,9 @@ public sealed class SocketsCommand : ICliCommand
         }
 
         DatasetWriter? writer = null;
-        if (request.OutPath is not null)
-        {
-            try
-            {
-                writer = DatasetWriter.Create(new DatasetOptions(request.OutPath, request.Force), [HostTables.Sockets, HostTables.Captures]);
-            }
-            catch (OutputException e)
-            {
-                _console.Error.WriteLine(Prefix + e.Message);
-                return ExitCodes.Usage;
-            }
-        }
+        if (request.OutPath is not null &&
+            (writer = CliDataset.TryCreate(_console, "sockets", new DatasetOptions(request.OutPath, request.Force), [HostTables.Sockets, HostTables.Captures])) is null)
+            return ExitCodes.Usage;
 
         using (writer)
         {
