@@ -43,3 +43,6 @@ warm() { for f in "$@"; do cat "$f" > /dev/null; done; }
 # So that every run measures the same state, and the one of a capture under analysis, each file is written back,
 # dropped from the page cache (this file only: dd's nocache flag, posix_fadvise DONTNEED) and read back.
 settle() { for f in "$@"; do sync "$f"; dd if="$f" iflag=nocache count=0 status=none; cat "$f" > /dev/null; done; }
+
+# dotnet_rid: the .NET runtime identifier of this machine (linux-x64, linux-arm64), for ReadyToRun publishing.
+dotnet_rid() { echo "linux-$(case "$(uname -m)" in x86_64) echo x64 ;; aarch64) echo arm64 ;; *) uname -m ;; esac)"; }

@@ -68,7 +68,7 @@ log "captures (df before: $(df -h "$DATA" | awk 'NR == 2 { print $4 " free of " 
 for s in "${SIZE_LIST[@]}"; do generate_capture "$DATA/realistic-${s}g.pcap" "$s" --seed "$SEED" --profile realistic; done
 
 # --- pcapforge ---------------------------------------------------------------------------------------------
-RID=linux-$(case "$(uname -m)" in x86_64) echo x64 ;; aarch64) echo arm64 ;; *) uname -m ;; esac)
+RID=$(dotnet_rid)
 HAVE_ANALYZE=0
 ANALYZE_ERROR=""
 if [ "$PEERS_ONLY" = 0 ]; then

@@ -17,7 +17,7 @@ bench_start app-overhead
 RUNS=${RUNS:-5}
 SEED=42
 BENCH=bench/PcapForge.Bench/bin/Release/net10.0/PcapForge.Bench
-RID=linux-$(case "$(uname -m)" in x86_64) echo x64 ;; aarch64) echo arm64 ;; *) uname -m ;; esac)
+RID=$(dotnet_rid)
 WITH=$DATA/pcapforge-with-apps
 WITHOUT=$DATA/pcapforge-without-apps
 WORK=$(mktemp -d "$ROOT/$DATA/app-overhead-tmp.XXXXXX")

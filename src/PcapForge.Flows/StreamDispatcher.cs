@@ -61,7 +61,7 @@ internal sealed class StreamDispatcher
         var peer = isOrig ? flow.RespTcp! : flow.OrigTcp!;
         if ((ip.TcpFlags & TcpAck) != 0 && peer.Started && streams.Streams[1 - dir].PendingBytes > 0)
             streams.Streams[1 - dir].Acknowledged(peer.Relative(ip.Ack), streams.Targets[1 - dir]);
-        if (streams.Live == 0)
+        if (!streams.AnyListening)
             Quiet(flow, streams);
     }
 
@@ -77,7 +77,7 @@ internal sealed class StreamDispatcher
                 slot.Datagram(direction, payload);
         }
 
-        if (streams.Live == 0)
+        if (!streams.AnyListening)
             Quiet(flow, streams);
     }
 
@@ -200,7 +200,20 @@ internal sealed class StreamDispatcher
         public TcpStream[] Streams { get; }
         public Target[] Targets { get; }
 
-        public int Live => Slots.Count(s => s.Listening);
+        /// <summary>Some parser still wants bytes. Asked on every segment: a plain loop, no enumerator or delegate.</summary>
+        public bool AnyListening
+        {
+            get
+            {
+                foreach (var slot in Slots)
+                {
+                    if (slot.Listening)
+                        return true;
+                }
+
+                return false;
+            }
+        }
 
         /// <summary>Every parser rejected or stopped listening: bytes are no longer reassembled nor delivered.</summary>
         public bool Idle { get; set; }
