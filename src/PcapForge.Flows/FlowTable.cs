@@ -338,8 +338,14 @@ public sealed class FlowTable
     /// </summary>
     internal static string MakeUid(string captureId, long firstFrame, in FlowKey key)
     {
-        Span<byte> buffer = stackalloc byte[96];
-        int n = 0;
+        // The hashed bytes are the capture id's UTF-8 and then the frame and the key; hashed in one call over one stack
+        // buffer, so a new flow allocates only its uid string (a capture id is a short fingerprint; a longer one is
+        // hashed the same way from the heap).
+        const int keyBytes = 64;
+        int idBytes = System.Text.Encoding.UTF8.GetByteCount(captureId);
+        Span<byte> buffer = idBytes <= 192 ? stackalloc byte[192 + keyBytes] : new byte[idBytes + keyBytes];
+        System.Text.Encoding.UTF8.GetBytes(captureId, buffer);
+        int n = idBytes;
         BinaryPrimitives.WriteInt64LittleEndian(buffer[n..], firstFrame);
         n += 8;
         BinaryPrimitives.WriteUInt64LittleEndian(buffer[n..], key.A.High);
@@ -354,10 +360,7 @@ public sealed class FlowTable
         BinaryPrimitives.WriteInt32LittleEndian(buffer[(n + 16)..], key.Vlan);
         BinaryPrimitives.WriteInt32LittleEndian(buffer[(n + 20)..], key.InnerVlan);
         n += 24;
-        var hash = new XxHash128();
-        hash.Append(System.Text.Encoding.UTF8.GetBytes(captureId));
-        hash.Append(buffer[..n]);
-        UInt128 value = hash.GetCurrentHashAsUInt128();
+        UInt128 value = XxHash128.HashToUInt128(buffer[..n]);
         const string digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
         Span<char> text = stackalloc char[18];
         text[0] = 'C';

@@ -63,6 +63,13 @@ internal sealed class StreamDispatcher
             streams.Streams[1 - dir].Acknowledged(peer.Relative(ip.Ack), streams.Targets[1 - dir]);
         if (!streams.AnyListening)
             Quiet(flow, streams);
+        else if (flow.Closed && streams.Streams[0].PendingBytes == 0 && streams.Streams[1].PendingBytes == 0)
+        {
+            // Both FINs (or a RST) and no hole waiting for a retransmission: the streams are complete. The parsers
+            // finish now rather than when the flow record is written after the close delay (TcpClosed, 5 s of capture
+            // time), so a closed connection keeps no parser or reassembly state meanwhile.
+            End(flow);
+        }
     }
 
     /// <summary>A UDP datagram of a flow: its payload goes whole to each of the flow's parsers (one call per datagram).</summary>
@@ -251,8 +258,11 @@ internal sealed class StreamDispatcher
     /// <summary>One parser on one flow, with what it has not consumed yet in each direction; it is the parser's <see cref="StreamContext"/>.</summary>
     private sealed class Slot(StreamDispatcher owner, Flow flow, StreamDissectorEntry entry, bool datagram) : StreamContext, IRecordSink
     {
-        private readonly byte[]?[] _carry = new byte[]?[2];
-        private readonly int[] _carryLength = new int[2];
+        // Bytes a parser left unconsumed, per direction; allocated when a parser first leaves some.
+        private byte[]?[]? _carry;
+        private int _carryLength0, _carryLength1;
+
+        private ref int CarryLength(int d) => ref d == 0 ? ref _carryLength0 : ref _carryLength1;
 
         public Flow Flow => flow;
 
@@ -289,7 +299,13 @@ internal sealed class StreamDispatcher
                 flow.Service += "," + entry.Id;
         }
 
-        public override void Reject(string reason) => Rejected = true;
+        /// <summary>The parser gave up: it is never called again, so it and its carried bytes are let go at once.</summary>
+        public override void Reject(string reason)
+        {
+            Rejected = true;
+            Parser = null;
+            _carry = null;
+        }
 
         public override void StopDelivery() => Stopped = true;
 
@@ -322,7 +338,8 @@ internal sealed class StreamDispatcher
         public void Feed(StreamDirection direction, ReadOnlySpan<byte> data)
         {
             int d = (int)direction;
-            if (_carryLength[d] == 0)
+            ref int carried = ref CarryLength(d);
+            if (carried == 0)
             {
                 int used = Offer(direction, data);
                 if (used < data.Length && Listening)
@@ -331,12 +348,15 @@ internal sealed class StreamDispatcher
             }
 
             Keep(d, data);
+            if (!Listening || carried == 0)
+                return;
+            var buffer = _carry![d]!;
+            int consumed = Offer(direction, buffer.AsSpan(0, carried));
             if (!Listening)
                 return;
-            int consumed = Offer(direction, _carry[d].AsSpan(0, _carryLength[d]));
-            int rest = _carryLength[d] - consumed;
-            Buffer.BlockCopy(_carry[d]!, consumed, _carry[d]!, 0, rest);
-            _carryLength[d] = rest;
+            int rest = carried - consumed;
+            Buffer.BlockCopy(buffer, consumed, buffer, 0, rest);
+            carried = rest;
         }
 
         /// <summary>One UDP datagram, whole; what the parser returns does not matter.</summary>
@@ -354,9 +374,9 @@ internal sealed class StreamDispatcher
 
         public void Gap(StreamDirection direction, long length)
         {
-            int d = (int)direction;
-            long dropped = _carryLength[d];
-            _carryLength[d] = 0;
+            ref int carried = ref CarryLength((int)direction);
+            long dropped = carried;
+            carried = 0;
             Invoke(p => p.OnGap(direction, length + dropped));
         }
 
@@ -387,17 +407,19 @@ internal sealed class StreamDispatcher
 
         private void Keep(int d, ReadOnlySpan<byte> data)
         {
-            int need = _carryLength[d] + data.Length;
+            ref int carried = ref CarryLength(d);
+            int need = carried + data.Length;
             if (need > owner._options.MaxUnconsumedBytes)
             {
                 owner._anomaly(flow, "stream.unconsumed_overflow",
                     $"stream dissector '{entry.Id}' left {need} bytes unconsumed (limit {owner._options.MaxUnconsumedBytes}); dropped as a gap");
-                long dropped = _carryLength[d] + data.Length;
-                _carryLength[d] = 0;
+                long dropped = need;
+                carried = 0;
                 Invoke(p => p.OnGap((StreamDirection)d, dropped));
                 return;
             }
 
+            _carry ??= new byte[]?[2];
             var buffer = _carry[d];
             if (buffer is null || buffer.Length < need)
             {
@@ -405,8 +427,8 @@ internal sealed class StreamDispatcher
                 _carry[d] = buffer;
             }
 
-            data.CopyTo(buffer.AsSpan(_carryLength[d]));
-            _carryLength[d] = need;
+            data.CopyTo(buffer.AsSpan(carried));
+            carried = need;
         }
 
         public void Invoke(Action<IStreamParser> call)
@@ -484,6 +506,10 @@ internal static class RecordValues
     public static object? Normalise(ColumnType type, object? value) => value switch
     {
         null => null,
+        // Already the column's type: the plugin's box is kept, not unboxed and boxed again.
+        int when type == ColumnType.Int32 => value,
+        long when type is ColumnType.Int64 or ColumnType.Timestamp => value,
+        double when type == ColumnType.Double => value,
         _ when type == ColumnType.Int32 => Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture),
         _ when type is ColumnType.Int64 or ColumnType.Timestamp => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture),
         _ when type == ColumnType.Double => Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture),

@@ -78,12 +78,67 @@ internal sealed class ValueBuffer<T> : ColumnBuffer
     public override void Clear() => _count = 0;
 }
 
-/// <summary>An optional STRING (UTF-8 BYTE_ARRAY) column.</summary>
+/// <summary>
+/// The characters of a column's buffered strings, copied into large chunks. A buffered row group holds its strings for
+/// seconds while the flows go on; as string objects they would survive every collection of the young generations in
+/// between and be copied along (measured: 20 collections, all of generation 1, pausing the analysis 340 ms on the 1 GB
+/// benchmark). Copied here, each string dies young where it was made, and the chunks, big enough for the large-object
+/// heap, are kept for the next row group.
+/// </summary>
+internal sealed class CharArena
+{
+    /// <summary>The first chunk of a column: 4 Ki characters, so a small table stays small.</summary>
+    private const int FirstChunkChars = 4 * 1024;
+
+    /// <summary>Chunks double up to 256 Ki characters (512 KiB, on the large-object heap: never copied by the GC).</summary>
+    private const int MaxChunkChars = 256 * 1024;
+
+    private readonly List<char[]> _chunks = [];
+    private int _used;
+
+    /// <summary>The characters of <paramref name="value"/> as memory that stays valid until <see cref="Clear"/>.</summary>
+    public ReadOnlyMemory<char> Add(string value)
+    {
+        if (value.Length == 0)
+            return ReadOnlyMemory<char>.Empty;
+        // A string longer than a quarter of the largest chunk is rare (a huge header value); it is kept as it is.
+        if (value.Length > MaxChunkChars / 4)
+            return value.AsMemory();
+        if (_chunks.Count == 0 || _used + value.Length > _chunks[^1].Length)
+        {
+            int size = _chunks.Count == 0 ? FirstChunkChars : Math.Min(_chunks[^1].Length * 2, MaxChunkChars);
+            _chunks.Add(new char[Math.Max(size, value.Length)]);
+            _used = 0;
+        }
+
+        var chunk = _chunks[^1];
+        value.CopyTo(chunk.AsSpan(_used));
+        var memory = new ReadOnlyMemory<char>(chunk, _used, value.Length);
+        _used += value.Length;
+        return memory;
+    }
+
+    /// <summary>Forgets the characters; the largest chunk is kept for the next row group.</summary>
+    public void Clear()
+    {
+        if (_chunks.Count > 1)
+            _chunks.RemoveRange(0, _chunks.Count - 1);
+        _used = 0;
+    }
+}
+
+/// <summary>
+/// An optional STRING (UTF-8 BYTE_ARRAY) column; the characters are kept in a <see cref="CharArena"/>. Written as its
+/// non-null values and a definition level per row (1 a value, 0 null), the form <see cref="StringListBuffer"/> uses.
+/// </summary>
 internal sealed class StringBuffer : ColumnBuffer
 {
     private readonly DataField _field;
     private readonly int _rowGroupRows;
-    private string?[] _values = [];
+    private readonly CharArena _chars = new();
+    private ReadOnlyMemory<char>[] _values = [];
+    private int[] _definitions = [];
+    private int _valueCount;
     private int _count;
 
     public StringBuffer(string name, int rowGroupRows)
@@ -96,17 +151,24 @@ internal sealed class StringBuffer : ColumnBuffer
 
     public override void Add(object? value)
     {
-        Grow(ref _values, _count + 1, _rowGroupRows);
-        _values[_count++] = (string?)value;
+        Grow(ref _definitions, _count + 1, _rowGroupRows);
+        _definitions[_count++] = value is null ? 0 : 1;
+        if (value is null)
+            return;
+        Grow(ref _values, _valueCount + 1, _rowGroupRows);
+        _values[_valueCount++] = _chars.Add((string)value);
     }
 
     public override Task WriteAsync(ParquetRowGroupWriter rowGroup) =>
-        rowGroup.WriteAsync(_field, new ArraySegment<string?>(_values, 0, _count)!, null);
+        rowGroup.WriteAllPartsAsync<ReadOnlyMemory<char>>(_field, new ReadOnlyMemory<ReadOnlyMemory<char>>(_values, 0, _valueCount),
+            new ReadOnlyMemory<int>(_definitions, 0, _count), null, CancellationToken.None);
 
     public override void Clear()
     {
-        Array.Clear(_values, 0, _count);
+        Array.Clear(_values, 0, _valueCount);
+        _valueCount = 0;
         _count = 0;
+        _chars.Clear();
     }
 }
 
@@ -127,6 +189,7 @@ internal sealed class StringListBuffer : ColumnBuffer
     private readonly ListField _field;
     private readonly DataField _element;
     private readonly int _rowGroupRows;
+    private readonly CharArena _chars = new();
     private ReadOnlyMemory<char>[] _values = [];
     private int[] _definitions = [];
     private int[] _repetitions = [];
@@ -158,7 +221,7 @@ internal sealed class StringListBuffer : ColumnBuffer
             if (item is not null)
             {
                 Grow(ref _values, _valueCount + 1, _rowGroupRows);
-                _values[_valueCount++] = item.AsMemory();
+                _values[_valueCount++] = _chars.Add(item);
             }
         }
     }
@@ -180,5 +243,6 @@ internal sealed class StringListBuffer : ColumnBuffer
         Array.Clear(_values, 0, _valueCount);
         _valueCount = 0;
         _levelCount = 0;
+        _chars.Clear();
     }
 }

@@ -168,3 +168,42 @@ public class StopDeliveryTests
         Assert.Equal(["stop", "(end)"], run["toy_lines"].Select(l => (string)l["word"]!));
     }
 }
+
+/// <summary>
+/// A closed connection (both FINs, or a RST) whose streams are complete has its parsers finished at once, not when its
+/// record is written after the close delay; with a hole still open they wait for the retransmission.
+/// </summary>
+public class ClosedConnectionTests
+{
+    [Fact]
+    public void Parsers_end_at_the_second_FIN_not_when_the_closed_flow_expires()
+    {
+        var c = new Conversation(serverPort: 7777);
+        c.C(Syn).S(Syn | Ack).C(Ack);
+        c.C(Ack | Psh, "TOY watch\n");   // frame 4
+        c.C(Fin | Ack).S(Fin | Ack);     // frames 5, 6: closed
+        c.C(Ack);
+        c.Wait(TimeSpan.FromSeconds(30)).C(Ack);   // after the close delay: the closed flow expires here
+        var rows = Analyzer.Run(c.Frames);
+        var lines = rows["toy_lines"];
+        Assert.Equal(["watch", "(end)"], lines.Select(l => (string)l["word"]!));
+        Assert.Equal(2L, (long)lines[1]["frame"]! - (long)lines[0]["frame"]!);
+    }
+
+    [Fact]
+    public void A_hole_open_at_the_close_waits_for_its_retransmission()
+    {
+        var c = new Conversation(serverPort: 7777);
+        c.C(Syn).S(Syn | Ack).C(Ack);
+        c.C(Ack | Psh, "TOY watch\n");
+        uint s0 = c.ServerSeq;
+        c.S(Ack | Psh, "TOY b\n", seq: s0 + 6);   // "TOY a\n" is missing
+        c.S(Fin | Ack);
+        c.C(Fin);                                   // closed; the client has not acknowledged the hole
+        c.S(Ack | Psh, "TOY a\n", seq: s0);        // the retransmission after both FINs
+        c.C(Ack);
+        var rows = Analyzer.Run(c.Frames);
+        Assert.Equal(["watch", "a", "b", "(end)"], rows["toy_lines"].Select(l => (string)l["word"]!));
+        Assert.Equal(0L, (long)Assert.Single(rows["flows"])["missed_bytes"]!);
+    }
+}

@@ -70,6 +70,48 @@ public class DatasetWriterTests
         Assert.Equal("2023-11-14 22:13:20.123456789", Duck.Scalar($"SELECT ts::VARCHAR FROM read_parquet('{path}') LIMIT 1"));
     }
 
+    /// <summary>
+    /// Strings and string lists are copied into growing character chunks that are reused from one row group to the next
+    /// (ColumnBuffers.CharArena): every value must come back as written across chunk boundaries, several row groups,
+    /// nulls, empty strings and values too long for a chunk.
+    /// </summary>
+    [Fact]
+    public void StringsComeBackWhole_AcrossCharacterChunksAndRowGroups()
+    {
+        var table = new RecordTableDescriptor("flows", "Strings of every length (the flows table: the file at the --out path)",
+        [
+            new("n", ColumnType.Int64, "row"),
+            new("s", ColumnType.String, "a string"),
+            new("l", ColumnType.StringList, "a list"),
+        ]);
+        static string? Value(int i) => i % 7 == 3 ? null
+            : i % 1000 == 999 ? new string((char)('a' + i % 26), 70_000 + i)
+            : i % 11 == 5 ? ""
+            : $"v{i}-" + new string((char)('A' + i % 26), i % 300);
+        const int rows = 6000;
+        using var dir = new TempDirectory();
+        string path = dir["s.parquet"];
+        using (var writer = DatasetWriter.Create(new DatasetOptions(path, RowGroupRows: 2500), [table]))
+        {
+            for (int i = 0; i < rows; i++)
+                writer.Table("flows").Append([(long)i, Value(i), i % 5 == 0 ? null : new[] { Value(i + 1), "x", Value(i + 2) }]);
+            writer.Complete();
+        }
+
+        var back = Duck.Rows($"SELECT n, s, l FROM read_parquet('{path}') ORDER BY n");
+        Assert.Equal(rows, back.Count);
+        for (int i = 0; i < rows; i++)
+        {
+            Assert.Equal(Value(i), back[i][1] as string);
+            if (i % 5 == 0)
+                Assert.Null(back[i][2]);
+            else
+                Assert.Equal(new[] { Value(i + 1), "x", Value(i + 2) }, ((System.Collections.IEnumerable)back[i][2]!).Cast<object?>().Select(o => o as string));
+        }
+
+        Assert.Equal(3L, Convert.ToInt64(Duck.Scalar($"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{path}')")));
+    }
+
     [Fact]
     public void DuckDbSeesEachColumnTypeAsTheSchemaCommandSaysAndEveryColumnIsNullable()
     {

@@ -39,6 +39,7 @@ public sealed class ToyLineDissector : IStreamDissector
         private bool _stopped;
         private readonly bool[] _skipping = new bool[2];
         private readonly bool[] _afterGap = new bool[2];
+        private bool _watching;
 
         public int OnData(StreamDirection direction, ReadOnlySpan<byte> data)
         {
@@ -75,6 +76,9 @@ public sealed class ToyLineDissector : IStreamDissector
                 context.Records.Write(owner._lines, [context.CurrentTimestampNs, direction == StreamDirection.FromOriginator,
                     Encoding.ASCII.GetString(line[Prefix.Length..]), context.CurrentFrame, _afterGap[d]]);
                 _afterGap[d] = false;
+                // "TOY watch": parsing goes on, and OnEnd writes a last line "(end)" with the frame it was called at.
+                if (line[Prefix.Length..].SequenceEqual("watch"u8))
+                    _watching = true;
                 if (line[Prefix.Length..].SequenceEqual("stop"u8))
                 {
                     // "TOY stop": nothing more is parsed, and OnEnd writes a last line "(end)".
@@ -98,7 +102,7 @@ public sealed class ToyLineDissector : IStreamDissector
 
         public void OnEnd()
         {
-            if (_stopped)
+            if (_stopped || _watching)
                 context.Records.Write(owner._lines, [context.CurrentTimestampNs, false, "(end)", context.CurrentFrame, false]);
         }
     }
