@@ -46,3 +46,18 @@ settle() { for f in "$@"; do sync "$f"; dd if="$f" iflag=nocache count=0 status=
 
 # dotnet_rid: the .NET runtime identifier of this machine (linux-x64, linux-arm64), for ReadyToRun publishing.
 dotnet_rid() { echo "linux-$(case "$(uname -m)" in x86_64) echo x64 ;; aarch64) echo arm64 ;; *) uname -m ;; esac)"; }
+
+# publish_cli DIR: the CLI as it is shipped for a benchmark: self-contained, with the runtime and PcapForge's assemblies
+# compiled ahead of time into one composite ReadyToRun image (cross-assembly inlining, and the generic code of
+# Parquet.Net and the collections instantiated ahead of time rather than jitted at start-up), the plugins ReadyToRun
+# beside it (plugins/CopyPlugins.targets). Measured on the 1 GB realistic capture: 1.81 s against 1.91 s for a
+# framework-dependent ReadyToRun publish, 194 against 249 ms on a small capture. A composite publish leaves component
+# stubs in obj/ that a later framework-dependent publish of the same RID would reuse, so those are removed first.
+publish_cli() {
+  local dir=$1 rid
+  rid=$(dotnet_rid)
+  rm -rf "$dir" src/*/obj/Release/net10.0/"$rid" plugins/*/obj/Release/net10.0/"$rid"
+  dotnet publish src/PcapForge.Cli/PcapForge.Cli.csproj -c Release -r "$rid" --self-contained true \
+    -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -o "$dir" -nologo -v q -clp:ErrorsOnly
+  rm -rf src/*/obj/Release/net10.0/"$rid" plugins/*/obj/Release/net10.0/"$rid"
+}

@@ -72,10 +72,10 @@ RID=$(dotnet_rid)
 HAVE_ANALYZE=0
 ANALYZE_ERROR=""
 if [ "$PEERS_ONLY" = 0 ]; then
-  # ReadyToRun: the host's assemblies are compiled ahead of time, so a run spends its time on the capture rather
+  # Composite ReadyToRun, self-contained (bench-lib.sh, publish_cli): a run spends its time on the capture rather
   # than in the JIT (README, Performance, says how much this saves).
-  log "publish the CLI (dotnet publish src/PcapForge.Cli -c Release -r $RID -p:PublishReadyToRun=true --self-contained false -o $CLI_DIR)"
-  dotnet publish src/PcapForge.Cli/PcapForge.Cli.csproj -c Release -r "$RID" -p:PublishReadyToRun=true --self-contained false -o "$CLI_DIR" -nologo -v q -clp:ErrorsOnly
+  log "publish the CLI (self-contained, composite ReadyToRun, $RID) to $CLI_DIR"
+  publish_cli "$CLI_DIR"
   # A small capture first: does this build have a working analyze verb?
   probe_status=0
   "$CLI" analyze testdata/http-keepalive-veth.pcap --out "$WORK/probe.parquet" --force --quiet > "$OUT/analyze-probe.out" 2>&1 || probe_status=$?

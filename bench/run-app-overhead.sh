@@ -17,7 +17,6 @@ bench_start app-overhead
 RUNS=${RUNS:-5}
 SEED=42
 BENCH=bench/PcapForge.Bench/bin/Release/net10.0/PcapForge.Bench
-RID=$(dotnet_rid)
 WITH=$DATA/pcapforge-with-apps
 WITHOUT=$DATA/pcapforge-without-apps
 WORK=$(mktemp -d "$ROOT/$DATA/app-overhead-tmp.XXXXXX")
@@ -29,9 +28,9 @@ dotnet build bench/PcapForge.Bench/PcapForge.Bench.csproj -c Release -nologo -v 
 CAPTURE=$DATA/realistic-1g.pcap
 generate_capture "$CAPTURE" 1 --seed "$SEED" --profile realistic
 
-log "publish the CLI twice (ReadyToRun), the second without the application plugins"
-rm -rf "$WITH" "$WITHOUT"
-dotnet publish src/PcapForge.Cli/PcapForge.Cli.csproj -c Release -r "$RID" -p:PublishReadyToRun=true --self-contained false -o "$WITH" -nologo -v q -clp:ErrorsOnly
+log "publish the CLI (self-contained, composite ReadyToRun: bench-lib.sh, publish_cli), and a copy without the application plugins"
+rm -rf "$WITHOUT"
+publish_cli "$WITH"
 cp -a "$WITH" "$WITHOUT"
 for p in Http Ssh Smtp Dns; do rm -rf "$WITHOUT/plugins/PcapForge.Dissectors.$p"; done
 "$WITHOUT/pcapforge" dissectors list | cut -f1 > "$OUT/without-dissectors.txt"
