@@ -69,14 +69,24 @@ public sealed class CaptureAnalysis
         _options = options ?? new AnalysisOptions();
     }
 
-    /// <summary>Analyses one capture file. Throws <see cref="CaptureFormatException"/> when it is not a capture at all.</summary>
-    public CaptureResult Run(string path, CancellationToken cancel = default)
+    /// <summary>
+    /// Starts the SHA-256 of a file on the thread pool: <see cref="Run(string, CancellationToken, Task{string}?)"/> takes
+    /// it, so a caller can start hashing before its own set-up (plugins, output files), when a core is still idle.
+    /// </summary>
+    public static Task<string> StartSha256(string path, CancellationToken cancel = default) => Task.Run(() => Sha256(path, cancel), cancel);
+
+    /// <summary>
+    /// Analyses one capture file. Throws <see cref="CaptureFormatException"/> when it is not a capture at all.
+    /// <paramref name="sha256"/> is the input's hash already under way (<see cref="StartSha256"/>); without it, and
+    /// with <see cref="AnalysisOptions.HashInput"/>, the hash is computed beside the analysis.
+    /// </summary>
+    public CaptureResult Run(string path, CancellationToken cancel = default, Task<string>? sha256 = null)
     {
         long runStart = UnixNowNs();
         string captureId = Fingerprint(path);
         var readerAnomalies = new ReaderAnomalies();
         var first = CaptureReader.Open(path, new CaptureReaderOptions { Anomalies = readerAnomalies });
-        Task<string>? sha = _options.HashInput ? Task.Run(() => Sha256(path, cancel), cancel) : null;
+        Task<string>? sha = _options.HashInput ? sha256 ?? StartSha256(path, cancel) : null;
         // A compressed capture is decompressed as it is read: one reader, one thread.
         int count = first.Compression == CaptureCompression.None ? Math.Max(1, _options.Workers) : 1;
         IRowSink output = count > 1 ? new LockedRows(_output) : _output;

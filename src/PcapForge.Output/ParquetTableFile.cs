@@ -42,8 +42,9 @@ internal sealed class ParquetTableFile : IDisposable
     private bool _published;
     private bool _disposed;
 
-    private ParquetTableFile(RecordTableDescriptor table, string finalPath, int rowGroupRows)
+    private ParquetTableFile(RecordTableDescriptor table, string finalPath, int rowGroupRows, BufferBudget budget)
     {
+        _budget = budget;
         FinalPath = finalPath;
         TemporaryPath = DatasetLayout.TemporaryPath(finalPath);
         _rowGroupRows = rowGroupRows;
@@ -78,11 +79,11 @@ internal sealed class ParquetTableFile : IDisposable
     public string TemporaryPath { get; }
 
     /// <summary>Opens the temporary file; a problem creating it is an <see cref="OutputException"/> naming it.</summary>
-    public static ParquetTableFile Create(RecordTableDescriptor table, string finalPath, int rowGroupRows)
+    public static ParquetTableFile Create(RecordTableDescriptor table, string finalPath, int rowGroupRows, BufferBudget budget)
     {
         try
         {
-            return new ParquetTableFile(table, finalPath, rowGroupRows);
+            return new ParquetTableFile(table, finalPath, rowGroupRows, budget);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -90,24 +91,7 @@ internal sealed class ParquetTableFile : IDisposable
         }
     }
 
-    /// <summary>
-    /// Memory the buffered rows of one file may hold before they are written as a row group, even when fewer than the
-    /// row-group rows: wide rows (a flows row holds a dozen strings, about 1 KB) would otherwise make memory grow with
-    /// the number of rows up to the first row group (measured: 177 -> 283 MiB peak RSS from 32,000 to 91,000 flows).
-    /// </summary>
-    public const long RowGroupBytes = 32L << 20;
-
-    /// <summary>
-    /// Memory the buffered rows of all open files of the process may hold together. With the application tables a run
-    /// writes half a dozen tables at once, each of which would otherwise buffer up to <see cref="RowGroupBytes"/>
-    /// (measured: 227 -> 450 MiB peak RSS on the 3 GB benchmark once http and dns rows were written). Past it, the file
-    /// being appended to writes its row group if it holds at least an eighth of the total. 16 MiB rather than 32: peak
-    /// RSS 231 -> 197 MiB on the 1 GB benchmark and 291 -> 265 MiB on the 3 GB one, same run time (a flows row group
-    /// still holds about 16,000 rows).
-    /// </summary>
-    public const long TotalBufferedBytes = 16L << 20;
-
-    private static long s_totalBuffered;
+    private readonly BufferBudget _budget;
 
     private long _bufferedBytes;
 
@@ -123,9 +107,8 @@ internal sealed class ParquetTableFile : IDisposable
         }
 
         _bufferedBytes += bytes;
-        long total = Interlocked.Add(ref s_totalBuffered, bytes);
-        if (++_buffered == _rowGroupRows || _bufferedBytes >= RowGroupBytes ||
-            (total >= TotalBufferedBytes && _bufferedBytes >= TotalBufferedBytes / 8))
+        long total = _budget.Add(bytes);
+        if (++_buffered == _rowGroupRows || (total >= BufferBudget.Bytes && _bufferedBytes >= BufferBudget.Bytes / 8))
             WriteRowGroup();
     }
 
@@ -178,7 +161,7 @@ internal sealed class ParquetTableFile : IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        Interlocked.Add(ref s_totalBuffered, -_bufferedBytes);
+        _budget.Add(-_bufferedBytes);
         _bufferedBytes = 0;
         if (_published)
             return;
@@ -207,7 +190,7 @@ internal sealed class ParquetTableFile : IDisposable
         foreach (var column in _columns)
             column.Clear();
         _buffered = 0;
-        Interlocked.Add(ref s_totalBuffered, -_bufferedBytes);
+        _budget.Add(-_bufferedBytes);
         _bufferedBytes = 0;
     }
 
@@ -226,4 +209,23 @@ internal sealed class ParquetTableFile : IDisposable
     private static void Run(Func<Task> action) => Task.Run(action).GetAwaiter().GetResult();
 
     private static T Run<T>(Func<Task<T>> action) => Task.Run(action).GetAwaiter().GetResult();
+}
+
+/// <summary>
+/// The memory the buffered rows of all the files of one dataset may hold together, before the file being appended to
+/// writes its row group (when it holds at least an eighth of the total, so that a small table is not cut into tiny
+/// groups by a big one). Wide rows (a flows row holds a dozen strings, about 1 KB) would otherwise make memory grow
+/// with the number of rows up to the first row group (measured: 177 -> 283 MiB peak RSS from 32,000 to 91,000 flows),
+/// and with the application tables a run writes half a dozen tables at once (227 -> 450 MiB peak RSS on the 3 GB
+/// benchmark with 32 MiB per table). 16 MiB rather than 32: peak RSS 231 -> 197 MiB on the 1 GB benchmark and
+/// 291 -> 265 MiB on the 3 GB one, the same run time; a flows row group still holds about 16,000 rows.
+/// </summary>
+internal sealed class BufferBudget
+{
+    public const long Bytes = 16L << 20;
+
+    private long _total;
+
+    /// <summary>Adds (or, negative, releases) buffered bytes; returns the new total. Thread-safe.</summary>
+    public long Add(long bytes) => Interlocked.Add(ref _total, bytes);
 }

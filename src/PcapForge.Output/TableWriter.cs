@@ -38,7 +38,7 @@ public sealed class TableWriter
         if (_timestampColumn >= 0 && descriptor.Columns[_timestampColumn].Type != ColumnType.Timestamp)
             _timestampColumn = -1;
         if (layout != DatasetLayoutKind.PartitionedByDate)
-            _file = ParquetTableFile.Create(descriptor, target, rowGroupRows);
+            _file = ParquetTableFile.Create(descriptor, target, rowGroupRows, owner.Budget);
     }
 
     public RecordTableDescriptor Descriptor { get; }
@@ -124,7 +124,7 @@ public sealed class TableWriter
     private ParquetTableFile CreateFile(string finalPath)
     {
         _owner.CreateDirectory(Path.GetDirectoryName(finalPath)!);
-        return ParquetTableFile.Create(Descriptor, finalPath, _rowGroupRows);
+        return ParquetTableFile.Create(Descriptor, finalPath, _rowGroupRows, _owner.Budget);
     }
 
     /// <summary>Writes everything buffered and every footer. A partitioned table without rows gets one empty file.</summary>

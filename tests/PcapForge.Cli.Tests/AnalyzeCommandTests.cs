@@ -34,6 +34,30 @@ public sealed class AnalyzeCommandTests : IDisposable
         Assert.Equal("proto,conn_state,n\nicmp,S0,3\nicmp,SF,2\ntcp,SF,2\nudp,S0,1\nudp,SF,4\n", text.Replace("\r\n", "\n"));
     }
 
+    /// <summary>
+    /// captures.sha256 is each input's SHA-256 (the first input's is started before the plugins load, the others'
+    /// beside their analysis); --no-hash leaves it null.
+    /// </summary>
+    [Fact]
+    public void Captures_rows_carry_each_input_sha256_and_none_with_no_hash()
+    {
+        string[] inputs = [Capture("mixed-2ifaces.pcapng"), Capture("http-keepalive-veth.pcap")];
+        string expected = "file,sha256\n" + string.Concat(inputs.Select(f =>
+            $"{Path.GetFileName(f)},{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))}\n"));
+        var (exit, _, error) = CliRunner.Run("analyze", inputs[0], inputs[1], "--out", _dir + "/hashed/");
+        Assert.True(exit == 0, error);
+        var (qexit, text, qerror) = CliRunner.Run("query", _dir + "/hashed/", "--format", "csv",
+            "select parse_filename(path) as file, sha256 from captures order by 1 desc");
+        Assert.True(qexit == 0, qerror);
+        Assert.Equal(expected, text.Replace("\r\n", "\n"));
+
+        (exit, _, error) = CliRunner.Run("analyze", inputs[0], "--out", _dir + "/plain/", "--no-hash");
+        Assert.True(exit == 0, error);
+        (qexit, text, qerror) = CliRunner.Run("query", _dir + "/plain/", "--format", "csv", "select sha256 is null as none from captures");
+        Assert.True(qexit == 0, qerror);
+        Assert.Equal("none\ntrue\n", text.Replace("\r\n", "\n"));
+    }
+
     [Fact]
     public void Column_types_are_the_documented_ones()
     {

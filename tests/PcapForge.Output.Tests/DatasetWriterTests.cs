@@ -159,7 +159,7 @@ public class DatasetWriterTests
         using var dir = new TempDirectory();
         var wide = new RecordTableDescriptor("notes", "Wide rows", [new("text", ColumnType.String, "")]);
         string text = new('x', 64 * 1024); // about 128 KiB buffered per row
-        int perGroup = (int)(ParquetTableFile.RowGroupBytes / (32 + 2L * text.Length)) + 1;
+        int perGroup = (int)(BufferBudget.Bytes / (32 + 2L * text.Length)) + 1;
         string path = dir["w.notes.parquet"];
         using (var writer = DatasetWriter.Create(new DatasetOptions(dir["w.parquet"]), [wide]))
         {
@@ -171,6 +171,85 @@ public class DatasetWriterTests
 
         Assert.Equal(new object[] { (long)perGroup, (long)perGroup, 10L },
             Duck.Rows($"SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata('{path}') ORDER BY 1").Select(r => r[1]));
+    }
+
+    /// <summary>
+    /// The bound is shared by the tables of a dataset: two tables of wide rows reach it together, before either holds
+    /// what one alone would buffer, and the one being appended to writes its group then; a small table interleaved with them (holding
+    /// less than an eighth of the bound) keeps its rows in one group rather than being cut into tiny ones.
+    /// </summary>
+    [Fact]
+    public void TheBufferBoundIsSharedByTheTablesAndCutsOnlyTheTablesThatHoldTheBytes()
+    {
+        using var dir = new TempDirectory();
+        var wide = new RecordTableDescriptor("notes", "Wide rows", [new("text", ColumnType.String, "")]);
+        var wide2 = new RecordTableDescriptor("notes2", "Wide rows", [new("text", ColumnType.String, "")]);
+        var small = new RecordTableDescriptor("ticks", "Small rows", [new("n", ColumnType.Int64, "")]);
+        string text = new('x', 64 * 1024);
+        int alone = (int)(BufferBudget.Bytes / (32 + 2L * text.Length)) + 1;
+        int rows = alone * 2;
+        using (var writer = DatasetWriter.Create(new DatasetOptions(dir.Path), [wide, wide2, small]))
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                writer.Table("notes").Append([text]);
+                writer.Table("notes2").Append([text]);
+                writer.Table("ticks").Append([(long)i]);
+            }
+
+            writer.Complete();
+        }
+
+        List<long> RowGroups(string table) => Duck.Rows(
+            $"SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata('{dir[table + ".parquet"]}') ORDER BY 1").Select(r => (long)r[1]!).ToList();
+        foreach (string table in new[] { "notes", "notes2" })
+        {
+            var groups = RowGroups(table);
+            Assert.Equal(rows, groups.Sum());
+            // Alone, each table would write two groups of `alone` rows; sharing the bound, it writes more, smaller ones.
+            Assert.True(groups.Count > 2, $"{table}: {string.Join(",", groups)}");
+            Assert.All(groups, g => Assert.True(g < alone, $"{table}: {string.Join(",", groups)}"));
+        }
+
+        Assert.Equal([(long)rows], RowGroups("ticks"));
+    }
+
+    /// <summary>
+    /// A full disk while row groups are written in the background: the error surfaces as an OutputException naming the
+    /// file, and nothing is left behind, neither at the final path nor under a temporary name.
+    /// </summary>
+    [PcapForge.TestSupport.RootFact("mount", "umount")]
+    public void AFullDiskIsAnOutputErrorAndLeavesNoFile()
+    {
+        using var dir = new TempDirectory();
+        string mountPoint = dir["small"];
+        Directory.CreateDirectory(mountPoint);
+        using (var mount = System.Diagnostics.Process.Start("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint]))
+        {
+            mount.WaitForExit();
+            Assert.Equal(0, mount.ExitCode);
+        }
+
+        try
+        {
+            var table = new RecordTableDescriptor("flows", "Incompressible rows", [new("text", ColumnType.String, "")]);
+            var random = new Random(7);
+            string path = Path.Combine(mountPoint, "full.parquet");
+            var e = Assert.Throws<OutputException>(() =>
+            {
+                using var writer = DatasetWriter.Create(new DatasetOptions(path, RowGroupRows: 64), [table]);
+                for (int i = 0; i < 4000; i++)
+                    writer.Table("flows").Append([string.Create(1000, random, static (chars, r) => { for (int k = 0; k < chars.Length; k++) chars[k] = (char)r.Next(0x4e00, 0x9fff); })]);
+                writer.Complete();
+            });
+            Assert.Contains("full.parquet", e.Message);
+            Assert.Empty(Directory.GetFileSystemEntries(mountPoint));
+        }
+        finally
+        {
+            using var umount = System.Diagnostics.Process.Start("umount", [mountPoint]);
+            umount.WaitForExit();
+        }
     }
 
     [Fact]
