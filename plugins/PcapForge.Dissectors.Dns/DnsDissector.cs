@@ -80,6 +80,12 @@ public sealed class DnsDissector : IStreamDissector
 
     public IStreamParser CreateParser(StreamContext context) => new DnsParser(this, context);
 
+    /// <summary>
+    /// Zeek's <c>dns_session_timeout</c>: its DNS analyzer removes a UDP connection idle for about 10 s (DNS.cc,
+    /// ExpireTimer), where other UDP waits udp_inactivity_timeout (1 min).
+    /// </summary>
+    public TimeSpan? UdpSessionTimeout => TimeSpan.FromSeconds(10);
+
     private AnomalyHandle AnomalyFor(DnsError error) => error switch
     {
         DnsError.PointerOutOfRange => _pointerOutOfRange,

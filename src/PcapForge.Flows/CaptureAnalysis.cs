@@ -401,7 +401,11 @@ public sealed class CaptureAnalysis
                     if (flow is not null && level.HasTcp && streams.Any)
                         streams.Segment(flow, isOrig, ref level, Payload(ref level, frame.Data));
                     else if (flow is not null && level.Protocol == UdpProtocol && level.HasPorts && streams.AnyUdp)
+                    {
                         streams.Datagram(flow, isOrig, Payload(ref level, frame.Data));
+                        if (flow.Relist)
+                            _table.Relist(flow);
+                    }
                 }
 
                 if (_records.Pending > 0)

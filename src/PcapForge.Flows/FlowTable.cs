@@ -35,12 +35,15 @@ public interface IFlowSink
 public sealed class FlowTable
 {
     private const int TcpFin = 0x001, TcpSyn = 0x002, TcpRst = 0x004, TcpAck = 0x010;
-    private const int ListTcp = 0, ListTcpClosed = 1, ListUdp = 2, ListOther = 3, Lists = 4;
+    private const int ListTcp = 0, ListTcpClosed = 1, ListUdp = 2, ListOther = 3, FixedLists = 4;
 
     private readonly Dictionary<FlowKey, Flow> _flows = new();
-    private readonly Flow?[] _heads = new Flow?[Lists];
-    private readonly Flow?[] _tails = new Flow?[Lists];
-    private readonly long[] _timeoutNs;
+
+    // One expiry list per timeout: the four of FlowTimeouts, then one per application session timeout in use
+    // (Flow.SessionTimeoutNs, e.g. DNS over UDP), added when a flow first needs it.
+    private Flow?[] _heads = new Flow?[FixedLists];
+    private Flow?[] _tails = new Flow?[FixedLists];
+    private long[] _timeoutNs;
     private readonly IFlowSink _sink;
     private readonly string _captureId;
     private long _now = long.MinValue;
@@ -62,7 +65,7 @@ public sealed class FlowTable
     /// <summary>Ends the flows idle for longer than their timeout at time <paramref name="nowNs"/>.</summary>
     public void Expire(long nowNs)
     {
-        for (int list = 0; list < Lists; list++)
+        for (int list = 0; list < _timeoutNs.Length; list++)
         {
             while (_heads[list] is { } head && nowNs - head.LastTs > _timeoutNs[list])
                 End(head, FlowEndReason.Timeout);
@@ -277,12 +280,41 @@ public sealed class FlowTable
         }
     }
 
-    private static int ListOf(Flow flow) => flow.Key.Protocol switch
+    private int ListOf(Flow flow) => flow.Key.Protocol switch
     {
         6 when flow.OrigTcp is not null => flow.Closed ? ListTcpClosed : ListTcp,
+        17 when flow.SessionTimeoutNs > 0 => SessionList(flow.SessionTimeoutNs),
         17 => ListUdp,
         _ => ListOther,
     };
+
+    /// <summary>The expiry list of an application session timeout, created on first use.</summary>
+    private int SessionList(long timeoutNs)
+    {
+        for (int list = FixedLists; list < _timeoutNs.Length; list++)
+        {
+            if (_timeoutNs[list] == timeoutNs)
+                return list;
+        }
+
+        int added = _timeoutNs.Length;
+        Array.Resize(ref _timeoutNs, added + 1);
+        Array.Resize(ref _heads, added + 1);
+        Array.Resize(ref _tails, added + 1);
+        _timeoutNs[added] = timeoutNs;
+        return added;
+    }
+
+    /// <summary>
+    /// Moves a flow whose <see cref="Flow.SessionTimeoutNs"/> a stream dissector just set (it confirmed the flow) to the
+    /// expiry list of that timeout; its last activity is the current packet, so it goes to the list's end.
+    /// </summary>
+    internal void Relist(Flow flow)
+    {
+        flow.Relist = false;
+        if (flow.ExpiryList >= 0)
+            Touch(flow, ListOf(flow));
+    }
 
     private void Touch(Flow flow, int list)
     {

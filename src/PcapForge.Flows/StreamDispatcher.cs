@@ -293,6 +293,13 @@ internal sealed class StreamDispatcher
 
         public override void Confirm()
         {
+            if (datagram && entry.Dissector.UdpSessionTimeout is { Ticks: > 0 } session &&
+                (flow.SessionTimeoutNs == 0 || session.Ticks * 100 < flow.SessionTimeoutNs))
+            {
+                flow.SessionTimeoutNs = session.Ticks * 100;
+                flow.Relist = true;
+            }
+
             if (flow.Service is null)
                 flow.Service = entry.Id;
             else if (!flow.Service.Split(',').Contains(entry.Id))

@@ -31,6 +31,13 @@ public interface IStreamDissector
 
     /// <summary>Creates the per-connection state; called when a flow is first handed to this dissector.</summary>
     IStreamParser CreateParser(StreamContext context);
+
+    /// <summary>
+    /// Over UDP, how long a flow this dissector confirmed (<see cref="StreamContext.Confirm"/>) may stay idle before it
+    /// ends, when that is shorter than the UDP inactivity timeout: for DNS, Zeek's <c>dns_session_timeout</c> (10 s),
+    /// so that a resolver's thousands of one-query flows do not all wait a minute. Null: the UDP timeout.
+    /// </summary>
+    TimeSpan? UdpSessionTimeout => null;
 }
 
 /// <summary>Per-connection parser of a stream protocol.</summary>
