@@ -69,24 +69,14 @@ public sealed class CaptureAnalysis
         _options = options ?? new AnalysisOptions();
     }
 
-    /// <summary>
-    /// Starts the SHA-256 of a file on the thread pool: <see cref="Run(string, CancellationToken, Task{string}?)"/> takes
-    /// it, so a caller can start hashing before its own set-up (plugins, output files), when a core is still idle.
-    /// </summary>
-    public static Task<string> StartSha256(string path, CancellationToken cancel = default) => Task.Run(() => Sha256(path, cancel), cancel);
-
-    /// <summary>
-    /// Analyses one capture file. Throws <see cref="CaptureFormatException"/> when it is not a capture at all.
-    /// <paramref name="sha256"/> is the input's hash already under way (<see cref="StartSha256"/>); without it, and
-    /// with <see cref="AnalysisOptions.HashInput"/>, the hash is computed beside the analysis.
-    /// </summary>
-    public CaptureResult Run(string path, CancellationToken cancel = default, Task<string>? sha256 = null)
+    /// <summary>Analyses one capture file. Throws <see cref="CaptureFormatException"/> when it is not a capture at all.</summary>
+    public CaptureResult Run(string path, CancellationToken cancel = default)
     {
         long runStart = UnixNowNs();
         string captureId = Fingerprint(path);
         var readerAnomalies = new ReaderAnomalies();
         var first = CaptureReader.Open(path, new CaptureReaderOptions { Anomalies = readerAnomalies });
-        Task<string>? sha = _options.HashInput ? sha256 ?? StartSha256(path, cancel) : null;
+        Task<string>? sha = _options.HashInput ? Task.Run(() => Sha256(path, cancel), cancel) : null;
         // A compressed capture is decompressed as it is read: one reader, one thread.
         int count = first.Compression == CaptureCompression.None ? Math.Max(1, _options.Workers) : 1;
         IRowSink output = count > 1 ? new LockedRows(_output) : _output;
@@ -403,7 +393,7 @@ public sealed class CaptureAnalysis
                     else if (flow is not null && level.Protocol == UdpProtocol && level.HasPorts && streams.AnyUdp)
                     {
                         streams.Datagram(flow, isOrig, Payload(ref level, frame.Data));
-                        if (flow.Relist)
+                        if (flow.SessionTimeoutNs > 0)
                             _table.Relist(flow);
                     }
                 }

@@ -100,10 +100,9 @@ public sealed class Flow
     /// <summary>
     /// UDP: the inactivity timeout a stream dissector that confirmed the flow asks for
     /// (<see cref="PcapForge.Abstractions.Dissection.IStreamDissector.UdpSessionTimeout"/>), in ns; 0 for the UDP
-    /// timeout. <see cref="Relist"/> is set until the flow table has moved the flow to that timeout's list.
+    /// timeout.
     /// </summary>
     internal long SessionTimeoutNs;
-    internal bool Relist;
 
     /// <summary>True once both FINs or a RST were seen: a new SYN then opens a new flow.</summary>
     public bool Closed => OrigTcp is { } o && RespTcp is { } r &&

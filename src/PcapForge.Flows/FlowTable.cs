@@ -306,14 +306,15 @@ public sealed class FlowTable
     }
 
     /// <summary>
-    /// Moves a flow whose <see cref="Flow.SessionTimeoutNs"/> a stream dissector just set (it confirmed the flow) to the
-    /// expiry list of that timeout; its last activity is the current packet, so it goes to the list's end.
+    /// Moves a flow to the expiry list its state now calls for, when that changed after the flow was touched for the
+    /// current packet (a stream dissector confirming it set <see cref="Flow.SessionTimeoutNs"/>); its last activity is
+    /// the current packet, so it goes to the list's end.
     /// </summary>
     internal void Relist(Flow flow)
     {
-        flow.Relist = false;
-        if (flow.ExpiryList >= 0)
-            Touch(flow, ListOf(flow));
+        int list = ListOf(flow);
+        if (flow.ExpiryList >= 0 && flow.ExpiryList != list)
+            Touch(flow, list);
     }
 
     private void Touch(Flow flow, int list)

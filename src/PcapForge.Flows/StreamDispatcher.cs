@@ -295,10 +295,7 @@ internal sealed class StreamDispatcher
         {
             if (datagram && entry.Dissector.UdpSessionTimeout is { Ticks: > 0 } session &&
                 (flow.SessionTimeoutNs == 0 || session.Ticks * 100 < flow.SessionTimeoutNs))
-            {
                 flow.SessionTimeoutNs = session.Ticks * 100;
-                flow.Relist = true;
-            }
 
             if (flow.Service is null)
                 flow.Service = entry.Id;

@@ -21,10 +21,10 @@ public sealed class DatasetWriter : IDisposable
 
     private bool _closed;
     private bool _completed;
+    private bool _disposed;
 
     /// <summary>The bound on the rows buffered by all the files of this dataset together.</summary>
     internal BufferBudget Budget { get; } = new();
-    private bool _disposed;
 
     private DatasetWriter(DatasetOptions options, DatasetLayoutKind layout)
     {
