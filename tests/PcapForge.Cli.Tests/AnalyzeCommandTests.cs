@@ -35,8 +35,7 @@ public sealed class AnalyzeCommandTests : IDisposable
     }
 
     /// <summary>
-    /// captures.sha256 is each input's SHA-256 (the first input's is started before the plugins load, the others'
-    /// beside their analysis); --no-hash leaves it null.
+    /// captures.sha256 is each input's SHA-256, computed beside its analysis; --no-hash leaves it null.
     /// </summary>
     [Fact]
     public void Captures_rows_carry_each_input_sha256_and_none_with_no_hash()

@@ -57,27 +57,6 @@ public sealed class AnalyzeCommand : ICliCommand
     internal int Run(string[] arguments, string outPath, bool force, bool packets, string? filterText, bool partitionByDate, bool quiet,
         bool hash, bool lastWrite, string commandLine, CancellationToken cancel)
     {
-        var inputs = InputFiles.Expand(arguments).ToList();
-        // The first input's SHA-256 starts now, on the core that loading the plugins and opening the output files
-        // leave idle (about 0.1 s of a run; README, Performance). Abandoned if the run stops before that input.
-        using var hashCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        Task<string>? firstHash = hash && inputs.Count > 0 && File.Exists(inputs[0].Path)
-            ? CaptureAnalysis.StartSha256(inputs[0].Path, hashCancel.Token)
-            : null;
-        try
-        {
-            return Run(inputs, firstHash, outPath, force, packets, filterText, partitionByDate, quiet, hash, lastWrite, commandLine, cancel);
-        }
-        finally
-        {
-            hashCancel.Cancel();
-            firstHash?.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
-        }
-    }
-
-    private int Run(List<(string Path, bool FromDirectory)> inputs, Task<string>? firstHash, string outPath, bool force, bool packets,
-        string? filterText, bool partitionByDate, bool quiet, bool hash, bool lastWrite, string commandLine, CancellationToken cancel)
-    {
         var engine = _plugins.Engine;
         var registry = engine.Registry;
         DisplayFilter? filter = null;
@@ -94,6 +73,7 @@ public sealed class AnalyzeCommand : ICliCommand
             }
         }
 
+        var inputs = InputFiles.Expand(arguments).ToList();
         var tables = new List<Abstractions.Records.RecordTableDescriptor>(HostTables.All.Where(t => packets || t.Name != "packets"));
         tables.AddRange(registry.RecordTables);
         var writer = CliDataset.TryCreate(_console, "analyze", new DatasetOptions(outPath, force, partitionByDate), tables);
@@ -126,7 +106,7 @@ public sealed class AnalyzeCommand : ICliCommand
                 try
                 {
                     progress?.StartFile(path);
-                    var result = new CaptureAnalysis(engine, sink, options).Run(path, cancel, analysed == 0 && path == inputs[0].Path ? firstHash : null);
+                    var result = new CaptureAnalysis(engine, sink, options).Run(path, cancel);
                     progress?.EndFile(FileLength(path));
                     frames += result.Frames;
                     bytes += result.Bytes;
