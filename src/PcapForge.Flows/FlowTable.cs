@@ -283,7 +283,8 @@ public sealed class FlowTable
     private int ListOf(Flow flow) => flow.Key.Protocol switch
     {
         6 when flow.OrigTcp is not null => flow.Closed ? ListTcpClosed : ListTcp,
-        17 when flow.SessionTimeoutNs > 0 => SessionList(flow.SessionTimeoutNs),
+        // A dissector's session timeout only shortens the UDP one (IStreamDissector.UdpSessionTimeout).
+        17 when flow.SessionTimeoutNs > 0 && flow.SessionTimeoutNs < _timeoutNs[ListUdp] => SessionList(flow.SessionTimeoutNs),
         17 => ListUdp,
         _ => ListOther,
     };

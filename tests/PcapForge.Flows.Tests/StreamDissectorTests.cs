@@ -207,3 +207,22 @@ public class ClosedConnectionTests
         Assert.Equal(0L, (long)Assert.Single(rows["flows"])["missed_bytes"]!);
     }
 }
+
+/// <summary>A dissector's UDP session timeout shortens the UDP timeout, never lengthens it.</summary>
+public class UdpSessionTimeoutTests
+{
+    [Fact]
+    public void A_session_timeout_longer_than_the_udp_one_is_not_applied()
+    {
+        // The toy datagram dissector asks for two hours; the flow still ends after the minute of UDP.
+        const long second = 1_000_000_000;
+        var frames = new List<(long, byte[])>
+        {
+            (1 * second, Udp("10.0.0.1", 5000, "10.0.0.2", 9999, "TOY ping"u8.ToArray())),
+            (62 * second, Udp("10.0.0.1", 5000, "10.0.0.2", 9999, "TOY again"u8.ToArray())),
+        };
+        var rows = Analyzer.Run(frames);
+        Assert.Equal(2, rows["flows"].Count(f => (int)f["resp_p"]! == 9999));
+        Assert.All(rows["flows"], f => Assert.Equal("toydgram", f["service"]));
+    }
+}

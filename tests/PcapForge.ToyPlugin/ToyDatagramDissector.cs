@@ -28,6 +28,9 @@ public sealed class ToyDatagramDissector : IStreamDissector
 
     public IStreamParser CreateParser(StreamContext context) => new Parser(this, context);
 
+    /// <summary>Longer than the UDP timeout on purpose: a session timeout only ever shortens it.</summary>
+    public TimeSpan? UdpSessionTimeout => TimeSpan.FromHours(2);
+
     private sealed class Parser(ToyDatagramDissector owner, StreamContext context) : IStreamParser
     {
         public int OnData(StreamDirection direction, ReadOnlySpan<byte> data)
