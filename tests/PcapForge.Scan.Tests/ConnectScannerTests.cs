@@ -121,7 +121,9 @@ public sealed class ConnectScannerTests
             await s.SendAsync("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"u8.ToArray(), c);
             await Task.Delay(2000, c);
         });
-        var s = Only(await Scan([server.Port], adjust: o => o with { BannerWait = TimeSpan.FromMilliseconds(100) })).Service!;
+        // The reply to the probe is waited for up to Timeout; 3 s rather than the class's 1 s, so that a loaded machine
+        // (CI runs the test projects side by side) still delivers the line sent at 300 ms within it.
+        var s = Only(await Scan([server.Port], adjust: o => o with { BannerWait = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromSeconds(3) })).Service!;
         Assert.Equal(("ssh", "OpenSSH"), (s.Name, s.Product));
     }
 
