@@ -19,7 +19,8 @@ internal static class CliBuild
     public static string Executable => Path.Combine(Directory, "pcapforge");
 
     /// <summary>Runs a program to its end (killed after <paramref name="timeout"/>), returning its exit code and output.</summary>
-    public static (int Exit, string Out, string Err) Run(string file, IEnumerable<string> args, TimeSpan? timeout = null)
+    public static (int Exit, string Out, string Err) Run(string file, IEnumerable<string> args, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -29,6 +30,8 @@ internal static class CliBuild
         };
         foreach (string a in args)
             start.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

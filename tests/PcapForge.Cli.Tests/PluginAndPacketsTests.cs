@@ -9,7 +9,7 @@ public class PluginAndPacketsTests
     private static string ToyPluginFolder => Path.Combine(AppContext.BaseDirectory, "toy-plugin");
 
     /// <summary>A pcap of one Ethernet/IPv4/UDP frame to port 31337 carrying a Toy message, and one to port 9 (no dissector).</summary>
-    private static string WriteToyCapture()
+    internal static string WriteToyCapture()
     {
         string path = Path.Combine(Path.GetTempPath(), $"pcapforge-toy-{Guid.NewGuid():N}.pcap");
         using var stream = File.Create(path);
