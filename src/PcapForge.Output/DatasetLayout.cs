@@ -34,6 +34,9 @@ public static class DatasetLayout
     /// <summary>Hive's name for the partition of NULL keys; DuckDB reads it back as NULL.</summary>
     public const string NullPartitionValue = "__HIVE_DEFAULT_PARTITION__";
 
+    /// <summary>Key of the footer's key-value metadata that names the table a file of a dataset holds.</summary>
+    public const string TableMetadataKey = "pcapforge.table";
+
     /// <summary>The one file of a partition (the numbering leaves room for splitting large partitions).</summary>
     public const string PartFileName = "part-00000.parquet";
 

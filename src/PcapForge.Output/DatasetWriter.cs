@@ -138,9 +138,10 @@ public sealed class DatasetWriter : IDisposable
     }
 
     /// <summary>
-    /// Writes what is buffered and every footer, then renames every temporary file to its final name (with
-    /// <see cref="DatasetOptions.Force"/>, replacing earlier files; a partitioned table's partitions of an earlier run
-    /// that this run did not write are deleted). Returns the final paths, in table order.
+    /// Writes what is buffered and every footer, then renames every temporary file to its final name. With
+    /// <see cref="DatasetOptions.Force"/> the earlier dataset at the same place is replaced whole: its files are
+    /// overwritten, and its table files that this run did not write are deleted (see <see cref="EarlierTableFiles"/>),
+    /// so that a query of the output never reads two runs as one. Returns the final paths, in table order.
     /// </summary>
     public IReadOnlyList<string> Complete()
     {
@@ -157,38 +158,110 @@ public sealed class DatasetWriter : IDisposable
             paths.Add(file.FinalPath);
         }
 
-        if (_layout == DatasetLayoutKind.PartitionedByDate && _options.Force)
-            DeleteEarlierPartitions(paths);
+        if (_options.Force)
+            DeleteEarlierTables(paths);
         _completed = true;
         return paths;
     }
 
-    /// <summary>Our own part files in the table folders that this run did not write, and the folders left empty.</summary>
-    private void DeleteEarlierPartitions(List<string> written)
+    /// <summary>With <see cref="DatasetOptions.Force"/>, the table files of an earlier run that <see cref="Complete"/> deleted.</summary>
+    public IReadOnlyList<string> Removed { get; private set; } = [];
+
+    private void DeleteEarlierTables(List<string> written)
     {
         var keep = new HashSet<string>(written.Select(Path.GetFullPath), StringComparer.Ordinal);
-        foreach (var table in _tables)
+        var removed = new List<string>();
+        string current = "";
+        try
         {
-            string folder = DatasetLayout.TableFolder(_options.OutPath, table.Descriptor.Name);
-            var partitionFolders = Directory.EnumerateDirectories(folder, DatasetLayout.PartitionKey + "=*").ToList();
-            try
+            foreach (string file in EarlierTableFiles())
             {
-                foreach (string directory in partitionFolders.Prepend(folder))
-                {
-                    foreach (string file in Directory.EnumerateFiles(directory, "part-*" + DatasetLayout.Extension))
-                    {
-                        if (!keep.Contains(Path.GetFullPath(file)))
-                            File.Delete(file);
-                    }
-                }
+                current = file;
+                if (keep.Contains(Path.GetFullPath(file)) || !IsPcapForgeTable(file))
+                    continue;
+                File.Delete(file);
+                removed.Add(file);
+            }
 
-                foreach (string directory in partitionFolders.Where(d => !Directory.EnumerateFileSystemEntries(d).Any()))
-                    Directory.Delete(directory);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            // Partition and table folders that the deletions left empty.
+            foreach (string folder in removed.Select(f => Path.GetDirectoryName(f)!).Distinct().OrderByDescending(d => d.Length))
             {
-                throw new OutputException($"cannot delete the earlier partitions in '{folder}': {e.Message}", e);
+                current = folder;
+                for (string? d = folder; d is not null && IsBelowOutput(d) && Directory.Exists(d) && !Directory.EnumerateFileSystemEntries(d).Any(); d = Path.GetDirectoryName(d))
+                    Directory.Delete(d);
             }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputException($"cannot delete '{current}' of an earlier run: {e.Message}", e);
+        }
+
+        Removed = removed;
+    }
+
+    private bool IsBelowOutput(string directory) =>
+        _layout != DatasetLayoutKind.File
+        && Path.GetFullPath(directory).StartsWith(Path.TrimEndingDirectorySeparator(Path.GetFullPath(_options.OutPath)) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The files at the output that <c>pcapforge query</c> would read as tables of this dataset, whichever layout wrote
+    /// them: for <c>X.parquet</c> its siblings <c>X.&lt;table&gt;.parquet</c>; for a directory its
+    /// <c>&lt;table&gt;.parquet</c> files and the part files of its <c>&lt;table&gt;/</c> and
+    /// <c>&lt;table&gt;/date=…/</c> folders (an earlier run with or without <c>--partition-by date</c>).
+    /// </summary>
+    private IEnumerable<string> EarlierTableFiles()
+    {
+        string outPath = _options.OutPath;
+        if (_layout == DatasetLayoutKind.File)
+        {
+            string prefix = Path.GetFileName(outPath)[..^DatasetLayout.Extension.Length] + ".";
+            string directory = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
+            foreach (string file in Directory.EnumerateFiles(directory, prefix + "*" + DatasetLayout.Extension))
+            {
+                string name = Path.GetFileName(file);
+                if (name.StartsWith(prefix, StringComparison.Ordinal) && DatasetLayout.IsTableName(name[prefix.Length..^DatasetLayout.Extension.Length]))
+                    yield return file;
+            }
+
+            yield break;
+        }
+
+        foreach (string file in Directory.EnumerateFiles(outPath, "*" + DatasetLayout.Extension))
+        {
+            if (DatasetLayout.IsTableName(Path.GetFileName(file)[..^DatasetLayout.Extension.Length]))
+                yield return file;
+        }
+
+        foreach (string folder in Directory.EnumerateDirectories(outPath).Where(d => DatasetLayout.IsTableName(Path.GetFileName(d))))
+        {
+            foreach (string directory in Directory.EnumerateDirectories(folder, DatasetLayout.PartitionKey + "=*").Prepend(folder))
+            {
+                foreach (string file in Directory.EnumerateFiles(directory, "part-*" + DatasetLayout.Extension))
+                    yield return file;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a file is a table PcapForge wrote: its footer names the table (<see cref="DatasetLayout.TableMetadataKey"/>),
+    /// or, written before that key existed, it has the <c>capture_id</c> column every table of a dataset has. A user's
+    /// own Parquet file that only looks like a table by its name, or a file that is not Parquet, is left alone.
+    /// </summary>
+    private static bool IsPcapForgeTable(string path)
+    {
+        try
+        {
+            return Task.Run(async () =>
+            {
+                await using var stream = File.OpenRead(path);
+                await using var reader = await Parquet.ParquetReader.CreateAsync(stream);
+                return reader.CustomMetadata.ContainsKey(DatasetLayout.TableMetadataKey)
+                    || reader.Schema.Fields.Any(f => f.Name == HostTables.CaptureIdColumn);
+            }).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or Parquet.ParquetException)
+        {
+            return false;
         }
     }
 

@@ -11,6 +11,9 @@ namespace PcapForge.Output;
 /// </summary>
 public static class HostTables
 {
+    /// <summary>The column every table of a dataset has: the input a row comes from.</summary>
+    public const string CaptureIdColumn = "capture_id";
+
     private static ColumnDescriptor C(string name, ColumnType type, string description) => new(name, type, description);
 
     public static readonly RecordTableDescriptor Flows = new("flows", "One row per bidirectional flow (Zeek's conn.log)",

@@ -65,6 +65,8 @@ internal sealed class ParquetTableFile : IDisposable
         {
             var schema = new ParquetSchema(_columns.Select(c => c.Field).ToArray());
             _writer = Run(() => ParquetWriter.CreateAsync(schema, _stream, Options));
+            // The footer says which table of a PcapForge dataset this is: `--force` replaces only files that say so.
+            _writer.CustomMetadata = new Dictionary<string, string> { [DatasetLayout.TableMetadataKey] = table.Name };
         }
         catch
         {

@@ -121,6 +121,22 @@ public sealed class AnalyzeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Force_replaces_the_whole_dataset_so_a_query_never_reads_two_runs()
+    {
+        string output = _dir + "/out/";
+        Assert.Equal(0, CliRunner.Run("analyze", Capture("mixed-2ifaces.pcapng"), "--out", output, "--packets", "--quiet").Exit);
+        Assert.True(File.Exists(Path.Combine(output, "packets.parquet")));
+
+        var (exit, _, error) = CliRunner.Run("analyze", Capture("ssh-session.pcapng"), "--out", output, "--force");
+        Assert.True(exit == 0, error);
+        Assert.Contains($"removed (earlier run): {Path.Combine(output, "packets.parquet")}", error);
+        Assert.False(File.Exists(Path.Combine(output, "packets.parquet")));
+        var (qexit, text, qerror) = CliRunner.Run("query", output, "--format", "csv", "select count(*) filter (where table_name = 'packets') as packets, count(*) filter (where table_name = 'flows') as flows from information_schema.tables");
+        Assert.True(qexit == 0, qerror);
+        Assert.Equal("packets,flows\n0,1\n", text.Replace("\r\n", "\n"));
+    }
+
+    [Fact]
     public void A_file_that_is_not_a_capture_is_named_and_nothing_is_written()
     {
         string bogus = Path.Combine(_dir, "notes.txt");

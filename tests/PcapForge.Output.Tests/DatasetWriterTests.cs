@@ -421,6 +421,66 @@ public class DatasetWriterTests
         Assert.Equal(["packets/date=2023-11-14/part-00000.parquet"], dir.Files());
     }
 
+    /// <summary>Writes one empty dataset with these tables at <paramref name="outPath"/>.</summary>
+    private static IReadOnlyList<string> WriteEmpty(string outPath, bool force, bool partition, params RecordTableDescriptor[] tables)
+    {
+        using var writer = DatasetWriter.Create(new DatasetOptions(outPath, Force: force, PartitionByDate: partition), tables);
+        return writer.Complete();
+    }
+
+    private static readonly RecordTableDescriptor Http = new("http", "a plugin's table", [new("ts", ColumnType.Timestamp, "time")]);
+
+    [Fact]
+    public void ForceReplacesTheWholeEarlierDatasetAndLeavesOtherFilesAlone()
+    {
+        using var dir = new TempDirectory();
+        WriteEmpty(dir.Path, force: false, partition: false, AllTypes, Packets, Http);
+        // Files of the user's that look like tables by their name only: not Parquet, and Parquet without our footer key.
+        File.WriteAllText(dir["notes.parquet"], "not parquet");
+        Duck.Rows($"COPY (SELECT 1 AS x) TO '{dir["mine.parquet"]}' (FORMAT parquet)");
+        File.WriteAllText(dir["readme.txt"], "kept");
+
+        using var writer = DatasetWriter.Create(new DatasetOptions(dir.Path, Force: true), [AllTypes]);
+        writer.Complete();
+
+        // Without the deletion, a query of the directory would read packets and http of the earlier run beside these flows.
+        Assert.Equal([dir["http.parquet"], dir["packets.parquet"]], writer.Removed.Order(StringComparer.Ordinal));
+        Assert.Equal(["flows.parquet", "mine.parquet", "notes.parquet", "readme.txt"], dir.Files());
+        Assert.Equal("flows", Duck.Scalar($"SELECT value::VARCHAR FROM parquet_kv_metadata('{dir["flows.parquet"]}') WHERE key::VARCHAR = 'pcapforge.table'"));
+    }
+
+    [Fact]
+    public void ForceWithAFileOutputRemovesOnlyThatDatasetsEarlierSiblings()
+    {
+        using var dir = new TempDirectory();
+        WriteEmpty(dir["run.parquet"], force: false, partition: false, AllTypes, Packets, Http);
+        WriteEmpty(dir["other.parquet"], force: false, partition: false, AllTypes, Packets);
+
+        using var writer = DatasetWriter.Create(new DatasetOptions(dir["run.parquet"], Force: true), [AllTypes, Packets]);
+        writer.Complete();
+
+        Assert.Equal([dir["run.http.parquet"]], writer.Removed);
+        Assert.Equal(["other.packets.parquet", "other.parquet", "run.packets.parquet", "run.parquet"], dir.Files());
+    }
+
+    [Fact]
+    public void ForceAcrossLayoutsRemovesTheEarlierLayoutsFilesAndTheFoldersLeftEmpty()
+    {
+        using var dir = new TempDirectory();
+        using (var writer = DatasetWriter.Create(new DatasetOptions(dir.Path, PartitionByDate: true), [Packets, Captures]))
+        {
+            writer.Table("packets").Append([Nanos, 1L]);
+            writer.Complete();
+        }
+
+        WriteEmpty(dir.Path, force: true, partition: false, Packets);
+        Assert.Equal(["packets.parquet"], dir.Files());
+        Assert.Equal(["packets.parquet"], Directory.EnumerateFileSystemEntries(dir.Path).Select(Path.GetFileName));
+
+        WriteEmpty(dir.Path, force: true, partition: true, Captures);
+        Assert.Equal(["captures/part-00000.parquet"], dir.Files());
+    }
+
     [Fact]
     public void ProblemsWithTheOutputAreOutputExceptionsNamingThePath()
     {

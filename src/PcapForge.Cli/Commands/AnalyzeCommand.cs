@@ -164,8 +164,7 @@ public sealed class AnalyzeCommand : ICliCommand
                 var inv = CultureInfo.InvariantCulture;
                 _console.Error.WriteLine(string.Create(inv,
                     $"pcapforge analyze: {analysed} capture(s), {frames:N0} frames, {bytes / 1e6:0.0} MB in {seconds:0.00} s ({frames / seconds / 1e6:0.00} M frames/s, {bytes / seconds / 1e9:0.00} GB/s); {flows:N0} flows, {anomalies:N0} anomalies"));
-                foreach (var file in written)
-                    _console.Error.WriteLine($"  {file}");
+                CliDataset.PrintFiles(_console, writer, written);
             }
 
             return exit;

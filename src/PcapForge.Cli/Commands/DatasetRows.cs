@@ -25,6 +25,15 @@ internal static class CliDataset
             return null;
         }
     }
+
+    /// <summary>The summary's file list: the files written, then those of an earlier run that --force removed.</summary>
+    public static void PrintFiles(Console console, DatasetWriter writer, IReadOnlyList<string> written)
+    {
+        foreach (string file in written)
+            console.Error.WriteLine($"  {file}");
+        foreach (string file in writer.Removed)
+            console.Error.WriteLine($"  removed (earlier run): {file}");
+    }
 }
 
 /// <summary>The analysis' rows into the dataset writer's tables.</summary>

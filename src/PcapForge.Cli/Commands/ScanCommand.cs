@@ -197,8 +197,7 @@ public sealed class ScanCommand : ICliCommand
                 }
 
                 _console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Prefix}{run.Results.Count:N0} port rows"));
-                foreach (string file in written)
-                    _console.Error.WriteLine($"  {file}");
+                CliDataset.PrintFiles(_console, writer, written);
             }
         }
 

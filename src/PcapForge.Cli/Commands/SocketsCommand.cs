@@ -178,8 +178,7 @@ public sealed class SocketsCommand : ICliCommand
             if (!request.Quiet)
             {
                 _console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Prefix}{snapshots} snapshot(s), {rows:N0} socket rows"));
-                foreach (string file in written)
-                    _console.Error.WriteLine($"  {file}");
+                CliDataset.PrintFiles(_console, writer, written);
             }
 
             return ExitCodes.Ok;
