@@ -240,7 +240,9 @@ public sealed class FlowTable
             flow.History.Once(ZeekHistory.Fin, isOrig);
         }
 
-        if (payload > 0)
+        // A keep-alive probe's byte is not data, and not a retransmission either.
+        bool keepAlive = payload == 1 && !syn && !fin && !rst && me.IsKeepAlive(ip.Seq, payload);
+        if (payload > 0 && !keepAlive)
             flow.History.Once(ZeekHistory.Data, isOrig);
         else if (ack && !syn && !fin && !rst)
             flow.History.Once(ZeekHistory.Ack, isOrig);
@@ -263,7 +265,7 @@ public sealed class FlowTable
             if (!me.Started)
                 me.StartAt(syn ? ip.Seq + 1 : ip.Seq);
             long start = me.Relative(syn ? ip.Seq + 1 : ip.Seq);
-            if (payload > 0)
+            if (payload > 0 && !keepAlive)
             {
                 var kind = me.Segment(start, payload, out _);
                 if (kind == TcpDirection.SegmentKind.Retransmission)

@@ -84,6 +84,13 @@ public sealed class TcpDirection
         MinStart = 0;
     }
 
+    /// <summary>
+    /// Whether a segment without SYN, FIN or RST is a keep-alive probe (RFC 9293, 3.8.4): at most one byte, at the
+    /// sequence number one before the next one expected, as Wireshark's <c>tcp.analysis.keep_alive</c> defines it. Its
+    /// byte is garbage or a copy of one already sent: it is neither new data nor a retransmission.
+    /// </summary>
+    public bool IsKeepAlive(uint seq, int payload) => Started && payload <= 1 && Relative(seq) == MaxEnd - 1;
+
     /// <summary>What a segment with payload was, relative to what this direction had sent before.</summary>
     public enum SegmentKind
     {

@@ -155,6 +155,38 @@ public class ConnStateTests
     }
 
     [Fact]
+    public void Keep_alive_probes_are_neither_data_nor_retransmissions()
+    {
+        // Windows sends one garbage byte at the sequence number before the next, Linux none (RFC 9293, 3.8.4).
+        var c = new Conversation();
+        c.C(Syn).S(Syn | Ack).C(Ack).C(Ack | Psh, "hello").S(Ack);
+        c.Wait(TimeSpan.FromSeconds(30)).C(Ack, "\0", seq: c.ClientSeq - 1).S(Ack);
+        c.Wait(TimeSpan.FromSeconds(30)).C(Ack, "", seq: c.ClientSeq - 1).S(Ack);
+        c.S(Ack | Psh, "world").C(Ack);
+        var flow = OnlyFlow(c);
+        Assert.Equal(0L, flow["orig_retrans_pkts"]);
+        Assert.Equal(0L, flow["orig_retrans_bytes"]);
+        Assert.Equal(5L, flow["orig_bytes"]);
+        Assert.Equal(6L, flow["orig_pkts"]);
+        Assert.Equal("ShADad", flow["history"]);
+
+        // On a connection that never sent data the probe is still no data: no 'D'.
+        var idle = new Conversation();
+        idle.C(Syn).S(Syn | Ack).C(Ack);
+        idle.Wait(TimeSpan.FromSeconds(30)).C(Ack, "\0", seq: idle.ClientSeq - 1).S(Ack);
+        flow = OnlyFlow(idle);
+        Assert.Equal("ShAa", flow["history"]);
+        Assert.Equal(0L, flow["orig_bytes"]);
+        Assert.Equal(0L, flow["orig_retrans_pkts"]);
+
+        // A one-byte segment that is not one before the next expected is a retransmission as before.
+        var resent = new Conversation();
+        resent.C(Syn).S(Syn | Ack).C(Ack).C(Ack | Psh, "hello").S(Ack);
+        resent.C(Ack, "e", seq: resent.ClientSeq - 4).S(Ack);
+        Assert.Equal(1L, OnlyFlow(resent)["orig_retrans_pkts"]);
+    }
+
+    [Fact]
     public void Sequence_numbers_wrap()
     {
         var c = new Conversation(clientIsn: 0xFFFF_FFF0);

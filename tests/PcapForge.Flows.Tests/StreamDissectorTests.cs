@@ -191,6 +191,20 @@ public class ClosedConnectionTests
     }
 
     [Fact]
+    public void A_keep_alive_probe_before_any_data_does_not_reach_the_parser()
+    {
+        // The probe's byte lies one before the stream's first byte; delivered, it would start the stream with garbage
+        // and the toy parser (like HTTP's) would reject the connection.
+        var c = new Conversation(serverPort: 7777);
+        c.C(Syn).S(Syn | Ack).C(Ack);
+        c.Wait(TimeSpan.FromSeconds(30)).C(Ack, "X", seq: c.ClientSeq - 1).S(Ack);
+        c.C(Ack | Psh, "TOY one\n").S(Ack);
+        var rows = Analyzer.Run(c.Frames);
+        Assert.Equal("toyline", Assert.Single(rows["flows"])["service"]);
+        Assert.Equal(["one"], rows["toy_lines"].Select(l => (string)l["word"]!));
+    }
+
+    [Fact]
     public void A_hole_open_at_the_close_waits_for_its_retransmission()
     {
         var c = new Conversation(serverPort: 7777);
