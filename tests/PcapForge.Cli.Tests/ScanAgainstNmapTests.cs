@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Xml.Linq;
 using Xunit.Abstractions;
 
@@ -26,9 +27,9 @@ public sealed class ScanLabFixture : IDisposable
 /// </summary>
 public sealed class ScanAgainstNmapTests(ScanLabFixture fixture, ITestOutputHelper output) : IClassFixture<ScanLabFixture>
 {
-    private const string Ports = "22,25,80,81,8080,9999";
+    private const string Ports = "22,25,80,81,8080,8443,9999";
 
-    private sealed record Port(string State, string Reason, string Service, string? Product, string? Version, string? Extra, string? Host);
+    private sealed record Port(string State, string Reason, string Service, string? Product, string? Version, string? Extra, string? Host, string? Tunnel);
 
     /// <summary>nmap's XML: one entry per host address and port.</summary>
     private static Dictionary<(string Host, int Port), Port> ParseNmap(string xml)
@@ -43,7 +44,7 @@ public sealed class ScanAgainstNmapTests(ScanLabFixture fixture, ITestOutputHelp
                 var service = port.Element("service");
                 result[(address, int.Parse(port.Attribute("portid")!.Value))] = new Port(state.Attribute("state")!.Value, state.Attribute("reason")!.Value,
                     service?.Attribute("name")?.Value ?? "", service?.Attribute("product")?.Value, service?.Attribute("version")?.Value,
-                    service?.Attribute("extrainfo")?.Value, service?.Attribute("hostname")?.Value.Trim());
+                    service?.Attribute("extrainfo")?.Value, service?.Attribute("hostname")?.Value.Trim(), service?.Attribute("tunnel")?.Value);
             }
         }
 
@@ -54,13 +55,13 @@ public sealed class ScanAgainstNmapTests(ScanLabFixture fixture, ITestOutputHelp
     private static Dictionary<(string Host, int Port), Port> ReadDataset(string dataset)
     {
         var (exit, text, error) = CliRunner.Run("query", dataset,
-            "SELECT host, port, state, reason, service, product, concat_ws(' ', version, version_detail) AS version, extra_info, service_host FROM scan", "--format", "tsv");
+            "SELECT host, port, state, reason, service, product, concat_ws(' ', version, version_detail) AS version, extra_info, service_host, tunnel FROM scan", "--format", "tsv");
         Assert.True(exit == ExitCodes.Ok, error);
         var result = new Dictionary<(string Host, int Port), Port>();
         foreach (string line in text.Replace("\r\n", "\n").Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1))
         {
             var f = line.Split('\t').Select(v => v.Length == 0 ? null : v).ToArray();
-            result[(f[0]!, int.Parse(f[1]!))] = new Port(f[2]!, f[3]!, f[4]!, f[5], f[6], f[7], f[8]);
+            result[(f[0]!, int.Parse(f[1]!))] = new Port(f[2]!, f[3]!, f[4]!, f[5], f[6], f[7], f[8], f[9]);
         }
 
         return result;
@@ -108,7 +109,7 @@ public sealed class ScanAgainstNmapTests(ScanLabFixture fixture, ITestOutputHelp
         {
             var mine = ours[key];
             output.WriteLine($"{key}: nmap {theirs} | pcapforge {mine}");
-            Assert.Equal((theirs.State, theirs.Reason, theirs.Service), (mine.State, mine.Reason, mine.Service));
+            Assert.Equal((theirs.State, theirs.Reason, theirs.Service, theirs.Tunnel), (mine.State, mine.Reason, mine.Service, mine.Tunnel));
             if (theirs.State == "open")
                 Assert.Equal((theirs.Product, theirs.Version, theirs.Extra, theirs.Host), (mine.Product, mine.Version, mine.Extra, mine.Host));
         }
@@ -139,6 +140,32 @@ public sealed class ScanAgainstNmapTests(ScanLabFixture fixture, ITestOutputHelp
         Assert.Equal(("closed", "conn-refused"), (ours[("127.0.0.1", 81)].State, ours[("127.0.0.1", 81)].Reason));
         if (fixture.Lab.HasPostfix)
             Assert.Equal("Postfix smtpd", ours[("127.0.0.1", 25)].Product);
+    }
+
+    [ScanLabFact]
+    public void AnHttpsPortIsSslHttpWithItsCertificateRecorded()
+    {
+        string dataset = Path.Combine(Path.GetTempPath(), $"pcapforge-scanlab-{Guid.NewGuid():N}");
+        try
+        {
+            var (exit, report, error) = fixture.Lab.Exec(CliBuild.Executable, ["scan", "-sV", "-p", ScanLab.TlsPort.ToString(CultureInfo.InvariantCulture), "127.0.0.1", "--out", dataset]);
+            Assert.True(exit == 0, error);
+            Assert.Matches(@$"(?m)^{ScanLab.TlsPort}/tcp +open +ssl/http +nginx ", report);
+            var (_, text, _) = CliRunner.Run("query", dataset,
+                "SELECT service, tunnel, tls_version, cert_subject, cert_issuer, epoch(cert_not_after)::BIGINT, cert_sha256, http_title, http_status FROM scan", "--format", "tsv");
+            var row = text.Replace("\r\n", "\n").Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Split('\t');
+            Assert.Equal(["http", "ssl"], row[..2]);
+            Assert.Matches("^TLSv1\\.[23]$", row[2]);
+            Assert.Equal([ScanLab.CertificateSubject, ScanLab.CertificateSubject], row[3..5]);
+            Assert.Equal(fixture.Lab.CertificateNotAfter.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), row[5]);
+            Assert.Equal(fixture.Lab.CertificateSha256, row[6]);
+            Assert.Equal([ScanLab.Title, "200"], row[7..9]);
+        }
+        finally
+        {
+            if (Directory.Exists(dataset))
+                Directory.Delete(dataset, recursive: true);
+        }
     }
 
     [ScanLabFact]

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace PcapForge.Cli.Tests;
 
@@ -55,6 +57,18 @@ public sealed class ScanLab : IDisposable
     /// <summary>The page nginx serves at /, whose title -sV reads.</summary>
     public const string Title = "PcapForge scan lab & friends";
 
+    /// <summary>nginx serves the same site over TLS here, with a self-signed certificate the lab makes.</summary>
+    public const int TlsPort = 8443;
+
+    /// <summary>The subject of that certificate.</summary>
+    public const string CertificateSubject = "CN=scanlab.pcapforge.test";
+
+    /// <summary>SHA-256 of the certificate (DER), lower-case hex.</summary>
+    public string CertificateSha256 { get; private set; } = "";
+
+    /// <summary>When the certificate expires (whole seconds).</summary>
+    public DateTimeOffset CertificateNotAfter { get; private set; }
+
     /// <summary>Whether Postfix listens on 25 (it does not when another Postfix was already running).</summary>
     public bool HasPostfix => _postfixStarted;
 
@@ -78,6 +92,18 @@ public sealed class ScanLab : IDisposable
         File.SetUnixFileMode(www, (UnixFileMode)0b111_101_101);
         File.WriteAllText(Path.Combine(www, "index.html"), "<!DOCTYPE html>\n<html><head><title>PcapForge scan lab &amp; friends</title></head><body>lab</body></html>\n");
         File.SetUnixFileMode(Path.Combine(www, "index.html"), (UnixFileMode)0b110_100_100);
+        string certificate = Path.Combine(_dir, "tls.crt"), privateKey = Path.Combine(_dir, "tls.key");
+        using (var rsa = RSA.Create(2048))
+        {
+            var request = new CertificateRequest(CertificateSubject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            var now = DateTimeOffset.UtcNow;
+            using var cert = request.CreateSelfSigned(now.AddDays(-1), new DateTimeOffset(now.Year + 1, 1, 1, 0, 0, 0, TimeSpan.Zero));
+            File.WriteAllText(certificate, cert.ExportCertificatePem());
+            File.WriteAllText(privateKey, rsa.ExportPkcs8PrivateKeyPem());
+            CertificateSha256 = Convert.ToHexStringLower(cert.GetCertHash(HashAlgorithmName.SHA256));
+            CertificateNotAfter = new DateTimeOffset(cert.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        }
+
         string nginx = Path.Combine(_dir, "nginx.conf");
         File.WriteAllText(nginx, $$"""
             daemon off;
@@ -87,6 +113,7 @@ public sealed class ScanLab : IDisposable
             http {
                 access_log off;
                 server { listen 80; listen [::]:80; listen 8080; listen [::]:8080; root {{www}}; }
+                server { listen {{TlsPort}} ssl; listen [::]:{{TlsPort}} ssl; ssl_certificate {{certificate}}; ssl_certificate_key {{privateKey}}; root {{www}}; }
             }
             """);
         Launch("/usr/sbin/nginx", "-c", nginx);
@@ -123,7 +150,7 @@ public sealed class ScanLab : IDisposable
                 throw new InvalidOperationException($"{tables} in {Name}: {err}");
         }
 
-        WaitForListeners(_postfixStarted ? [22, 25, 80, 8080] : [22, 80, 8080]);
+        WaitForListeners(_postfixStarted ? [22, 25, 80, 8080, TlsPort] : [22, 80, 8080, TlsPort]);
     }
 
     private void WaitForListeners(int[] ports)

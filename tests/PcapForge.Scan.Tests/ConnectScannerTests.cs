@@ -152,6 +152,52 @@ public sealed class ConnectScannerTests
         Assert.Equal((false, null, null), (r.Service!.Probed, r.Service.Banner, r.Service.Product));
     }
 
+    /// <summary>
+    /// An SMTP server inside TLS from the first byte (SMTPS, RFC 8314): silent in the clear, it drops a connection
+    /// whose first bytes are not a TLS handshake. The probe then tries TLS and greets it inside.
+    /// </summary>
+    [Fact]
+    public async Task ASilentServerThatSpeaksTlsIsProbedInsideTheSession()
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=mail.example.org", rsa,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        // A certificate whose key lives in memory only: export and load it again so that SslStream can use the key.
+        using var serverCertificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
+        using var server = new LoopbackServer(async (socket, srv, cancel) =>
+        {
+            await using var tls = new System.Net.Security.SslStream(new NetworkStream(socket, ownsSocket: false));
+            await tls.AuthenticateAsServerAsync(new System.Net.Security.SslServerAuthenticationOptions { ServerCertificate = serverCertificate }, cancel);
+            await tls.WriteAsync("220 mail.example.org ESMTP Postfix\r\n"u8.ToArray(), cancel);
+            var buffer = new byte[1024];
+            while (await tls.ReadAsync(buffer, cancel) is > 0 and var n)
+            {
+                string line = System.Text.Encoding.ASCII.GetString(buffer, 0, n);
+                srv.Received.Enqueue(line.TrimEnd());
+                await tls.WriteAsync(System.Text.Encoding.ASCII.GetBytes(line.StartsWith("EHLO", StringComparison.Ordinal)
+                    ? "250-mail.example.org\r\n250-PIPELINING\r\n250 8BITMIME\r\n" : "221 2.0.0 Bye\r\n"), cancel);
+            }
+        });
+
+        var s = Only(await Scan([server.Port], adjust: o => o with { BannerWait = TimeSpan.FromMilliseconds(300), Timeout = TimeSpan.FromSeconds(3) })).Service!;
+        Assert.Equal(("smtp", "ssl", "Postfix smtpd", true), (s.Name, s.Tunnel, s.Product, s.Probed));
+        Assert.Equal("ssl/smtp", s.DisplayName);
+        Assert.Contains("PIPELINING", s.SmtpExtensions!);
+        Assert.Equal("CN=mail.example.org", s.Tls!.Subject);
+        Assert.Equal(Convert.ToHexStringLower(certificate.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256)), s.Tls.Sha256);
+        Assert.Contains(server.Received, l => l.StartsWith("EHLO [127.0.0.1]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ATlsRecordIsToldFromText()
+    {
+        Assert.True(PcapForge.Scan.Services.ServiceProber.IsTlsRecord([21, 3, 3, 0, 2, 2, 70]));   // alert: handshake_failure
+        Assert.True(PcapForge.Scan.Services.ServiceProber.IsTlsRecord([22, 3, 1, 0, 5]));
+        Assert.False(PcapForge.Scan.Services.ServiceProber.IsTlsRecord("HTTP/1.1 400"u8));
+        Assert.False(PcapForge.Scan.Services.ServiceProber.IsTlsRecord([21, 3]));
+    }
+
     [Fact]
     public async Task TheRateSpacesConnectionAttempts()
     {
@@ -177,7 +223,8 @@ public sealed class ConnectScannerTests
                 Concurrency = 3, BannerWait = TimeSpan.FromMilliseconds(300), Timeout = TimeSpan.FromMilliseconds(200),
             });
             Assert.All(run.Results, r => Assert.Equal(PortState.Open, r.State));
-            Assert.All(servers, s => Assert.Equal(1, s.Accepted));
+            // The scan's connection, then (silent after HEAD: it may speak TLS) one for a TLS handshake, never both at once.
+            Assert.All(servers, s => Assert.Equal(2, s.Accepted));
             // At most 3 on the scanner's side; the servers may count one more for an instant, as a handler sees the
             // scanner's close on a thread-pool hop that can come after the next connection was accepted. Without a
             // bound all 8 would be open at once.

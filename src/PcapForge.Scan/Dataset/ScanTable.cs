@@ -58,6 +58,13 @@ public static class ScanTable
         Set("http_status", s?.HttpStatus);
         Set("ssh_proto_version", s?.SshProtoVersion);
         Set("smtp_extensions", s?.SmtpExtensions?.ToArray());
+        Set("tunnel", s?.Tunnel);
+        Set("tls_version", s?.Tls?.Protocol);
+        Set("tls_cipher", s?.Tls?.Cipher);
+        Set("cert_subject", s?.Tls?.Subject);
+        Set("cert_issuer", s?.Tls?.Issuer);
+        Set("cert_not_after", s?.Tls?.NotAfter is { } expiry ? (expiry.ToUnixTimeMilliseconds() * 1_000_000L) : null);
+        Set("cert_sha256", s?.Tls?.Sha256);
         Set("connect_time", r.ConnectTime?.TotalSeconds);
         Set("rtt", r.Rtt?.TotalSeconds);
         Set("capture_id", captureId);

@@ -79,7 +79,7 @@ public static class ScanReport
         foreach (var r in shown)
         {
             // nmap marks an open port whose service no probe confirmed with "?" (the name is only the port's usual one).
-            string service = r.Service is { } s ? s.Name + (s.Probed || r.State != PortState.Open ? "" : "?") : Ports.NmapServices.NameOf(r.Port);
+            string service = r.Service is { } s ? s.DisplayName + (s.Probed || r.State != PortState.Open ? "" : "?") : Ports.NmapServices.NameOf(r.Port);
             var row = new List<string> { $"{r.Port}/tcp", r.StateName, service };
             if (serviceDetection)
                 row.Add(r.Service?.VersionText ?? "");

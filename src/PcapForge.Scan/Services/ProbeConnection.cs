@@ -6,16 +6,27 @@ namespace PcapForge.Scan.Services;
 /// <summary>
 /// A connected socket and the bytes read from it so far, for reading a banner or a reply until it is whole, the peer
 /// closes, a byte limit is reached or a wait runs out. Only <see cref="Data"/>'s first <see cref="Length"/> bytes count.
+/// The bytes go through a stream: the socket's own, or a TLS session over it.
 /// </summary>
 internal sealed class ProbeConnection : IDisposable
 {
     private readonly Socket _socket;
+    private readonly Stream _stream;
     private byte[] _buffer;
     private readonly int _limit;
 
     public ProbeConnection(Socket socket, int limit)
+        : this(socket, new NetworkStream(socket, ownsSocket: false), limit)
+    {
+    }
+
+    /// <param name="socket">The connection (closed with this).</param>
+    /// <param name="stream">What reads and writes it: a TLS session over it, say (disposed with this).</param>
+    /// <param name="limit">Most bytes read.</param>
+    public ProbeConnection(Socket socket, Stream stream, int limit)
     {
         _socket = socket;
+        _stream = stream;
         _limit = limit;
         _buffer = new byte[Math.Min(limit, 4096)];
     }
@@ -59,14 +70,14 @@ internal sealed class ProbeConnection : IDisposable
             int read;
             try
             {
-                read = await _socket.ReceiveAsync(_buffer.AsMemory(Length, Math.Min(_buffer.Length, _limit) - Length), SocketFlags.None, timeout.Token)
+                read = await _stream.ReadAsync(_buffer.AsMemory(Length, Math.Min(_buffer.Length, _limit) - Length), timeout.Token)
                     .ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
             {
                 return;
             }
-            catch (SocketException)
+            catch (Exception e) when (e is SocketException or IOException)
             {
                 // A reset (or another error) ends what the peer can send, like a close.
                 Closed = true;
@@ -86,19 +97,15 @@ internal sealed class ProbeConnection : IDisposable
         limit.CancelAfter(timeout);
         try
         {
-            while (!data.IsEmpty)
-            {
-                int sent = await _socket.SendAsync(data, SocketFlags.None, limit.Token).ConfigureAwait(false);
-                data = data[sent..];
-            }
-
+            await _stream.WriteAsync(data, limit.Token).ConfigureAwait(false);
+            await _stream.FlushAsync(limit.Token).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
             return false;
         }
-        catch (SocketException)
+        catch (Exception e) when (e is SocketException or IOException)
         {
             return false;
         }
@@ -107,5 +114,17 @@ internal sealed class ProbeConnection : IDisposable
     /// <summary>Forgets what was read (the next reply starts at offset 0).</summary>
     public void Clear() => Length = 0;
 
-    public void Dispose() => ConnectScanner.Close(_socket);
+    public void Dispose()
+    {
+        try
+        {
+            _stream.Dispose();
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            // A TLS session that cannot send its close_notify any more: the socket is closed below all the same.
+        }
+
+        ConnectScanner.Close(_socket);
+    }
 }

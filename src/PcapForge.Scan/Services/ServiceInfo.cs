@@ -49,6 +49,18 @@ public sealed record ServiceInfo
     /// <summary>The extensions of the EHLO reply, one per line (PIPELINING, SIZE 10240000, STARTTLS).</summary>
     public IReadOnlyList<string>? SmtpExtensions { get; init; }
 
+    /// <summary>
+    /// "ssl" when the service was found inside TLS (an HTTPS server, say): nmap's tunnel, which it prints before the
+    /// name (<c>ssl/http</c>). Null for a service spoken in the clear.
+    /// </summary>
+    public string? Tunnel { get; init; }
+
+    /// <summary>The TLS session the probe negotiated, and the server's certificate; null without a tunnel.</summary>
+    public TlsSession? Tls { get; init; }
+
+    /// <summary>The service as nmap's SERVICE column shows it: the tunnel, a slash and the name (<c>ssl/http</c>).</summary>
+    public string DisplayName => Tunnel is null ? Name : $"{Tunnel}/{Name}";
+
     /// <summary>nmap's VERSION column: product, version and version detail, then extra info in parentheses.</summary>
     public string VersionText
     {
@@ -67,3 +79,15 @@ public sealed record ServiceInfo
         }
     }
 }
+
+/// <summary>
+/// A TLS session a probe negotiated: the protocol version and cipher suite, and the certificate the server showed
+/// (accepted whatever it is: the probe identifies the service, it does not trust it).
+/// </summary>
+/// <param name="Protocol">TLSv1.3, TLSv1.2 (OpenSSL's names).</param>
+/// <param name="Cipher">The IANA name of the cipher suite (TLS_AES_256_GCM_SHA384).</param>
+/// <param name="Subject">The certificate's subject distinguished name (CN=example.org).</param>
+/// <param name="Issuer">Its issuer's distinguished name.</param>
+/// <param name="NotAfter">When it expires.</param>
+/// <param name="Sha256">SHA-256 of the certificate (DER), lower-case hex, as <c>openssl x509 -fingerprint -sha256</c> without colons.</param>
+public sealed record TlsSession(string Protocol, string Cipher, string? Subject, string? Issuer, DateTimeOffset? NotAfter, string? Sha256);

@@ -1,5 +1,9 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using PcapForge.Dissectors.Http;
 using PcapForge.Dissectors.Smtp;
@@ -21,6 +25,10 @@ namespace PcapForge.Scan.Services;
 /// makes it http, its Server header the product; a second connection sends <c>GET /</c> for the page title
 /// (<see cref="HtmlTitle"/>).</item>
 /// <item>A server that closes the connection without a byte is <c>tcpwrapped</c>, as nmap calls it.</item>
+/// <item>A server that stays silent after HEAD, closes, answers it with a TLS record, or with 400 Bad Request (an HTTPS
+/// port spoken to in the clear), is tried with TLS on another connection (<see cref="SslStream"/>, any certificate
+/// accepted and recorded). When the handshake succeeds the same steps run inside the session, and the service is
+/// reported as nmap does, <c>ssl/http</c>, <c>ssl/smtp</c>, or <c>ssl/unknown</c>.</item>
 /// </list>
 /// Only the connection to the scanned port is used; nothing else is contacted.
 /// </summary>
@@ -47,23 +55,51 @@ internal sealed class ServiceProber
     /// <param name="cancel">The scan's deadline or Ctrl-C.</param>
     public async Task<ServiceInfo> DetectAsync(Socket socket, ScanTarget target, int port, Func<CancellationToken, Task<Socket?>> reconnect, CancellationToken cancel)
     {
+        async Task<ProbeConnection?> Plain(int limit, CancellationToken c) =>
+            await reconnect(c).ConfigureAwait(false) is { } s ? new ProbeConnection(s, limit) : null;
+
+        var (info, tryTls) = await ProbeAsync(new ProbeConnection(socket, BannerLimit), target, port, Plain, cancel).ConfigureAwait(false);
+        if (!tryTls)
+            return info;
+
+        // The first connection is closed by now: a probe never holds more than one of the scan's connections.
+        if (await OpenTlsAsync(target, reconnect, BannerLimit, cancel).ConfigureAwait(false) is not { } tls)
+            return info;
+        async Task<ProbeConnection?> OverTls(int limit, CancellationToken c) =>
+            await OpenTlsAsync(target, reconnect, limit, c).ConfigureAwait(false) is { } again ? again.Connection : null;
+        var (inside, _) = await ProbeAsync(tls.Connection, target, port, OverTls, cancel).ConfigureAwait(false);
+        // Inside TLS a service the probes do not know is still TLS: nmap's "ssl/unknown".
+        return (inside.Probed ? inside : inside with { Name = "unknown", Probed = true }) with { Tunnel = "ssl", Tls = tls.Session };
+    }
+
+    /// <summary>
+    /// Banner, then HEAD / when the server is silent, on <paramref name="conn"/> (disposed here). Also says whether the
+    /// port may speak TLS instead: the server stayed silent after HEAD, closed, answered with a TLS record (an alert), or
+    /// answered a well-formed HEAD with 400 (nginx and others on an HTTPS port: "plain HTTP request was sent to HTTPS
+    /// port").
+    /// </summary>
+    private async Task<(ServiceInfo Info, bool TryTls)> ProbeAsync(ProbeConnection conn, ScanTarget target, int port,
+        Func<int, CancellationToken, Task<ProbeConnection?>> open, CancellationToken cancel)
+    {
         ServiceInfo info;
-        using (var conn = new ProbeConnection(socket, BannerLimit))
+        using (conn)
         {
             await conn.ReadAsync(BannerComplete, _options.BannerWait, LineGrace, cancel).ConfigureAwait(false);
             if (conn.Length == 0 && conn.Closed)
-                return new ServiceInfo { Name = "tcpwrapped", Probed = true };
+                return (new ServiceInfo { Name = "tcpwrapped", Probed = true }, false);
             if (conn.Length > 0)
-                return await FromBannerAsync(conn, port, cancel).ConfigureAwait(false);
+                return (await FromBannerAsync(conn, port, cancel).ConfigureAwait(false), false);
 
             // RFC 9112 §3.2: HTTP/1.0 needs no Host, but a server with virtual hosts picks the site by it.
             if (!await conn.SendAsync(Request("HEAD", target, port), _options.Timeout, cancel).ConfigureAwait(false))
-                return TableGuess(port, null);
+                return (TableGuess(port, null), true);
             await conn.ReadAsync(HttpHeadComplete, _options.Timeout, null, cancel).ConfigureAwait(false);
             if (HttpResponseHead.TryParse(conn.Data, out var response) != HttpParseResult.Parsed || response is null)
             {
-                // Not HTTP: perhaps a server that spoke first, but later than the banner wait.
-                return conn.Length > 0 ? await FromBannerAsync(conn, port, cancel).ConfigureAwait(false) : TableGuess(port, null);
+                // Not HTTP: perhaps a server that spoke first, but later than the banner wait, or a TLS server.
+                if (conn.Length > 0 && !IsTlsRecord(conn.Data))
+                    return (await FromBannerAsync(conn, port, cancel).ConfigureAwait(false), false);
+                return (TableGuess(port, conn.Length > 0 ? BannerText.From(conn.Data) : null), true);
             }
 
             info = ProductRules.FromHttp(response, BannerText.From(conn.Data[..response.Length]));
@@ -71,8 +107,63 @@ internal sealed class ServiceProber
 
         // The first connection is closed before the second opens: a probe never holds more than one of the scan's
         // concurrent connections.
-        string? title = await TitleAsync(target, port, reconnect, cancel).ConfigureAwait(false);
-        return info with { HttpTitle = title };
+        string? title = await TitleAsync(target, port, open, cancel).ConfigureAwait(false);
+        return (info with { HttpTitle = title }, info.HttpStatus == 400);
+    }
+
+    /// <summary>A TLS record header (RFC 8446 §5.1): content type alert (21) or handshake (22), then version 3.x.</summary>
+    internal static bool IsTlsRecord(ReadOnlySpan<byte> data) => data.Length >= 3 && data[0] is 21 or 22 && data[1] == 3 && data[2] <= 4;
+
+    /// <summary>
+    /// Another connection to the port with a TLS handshake over it; null when the connection or the handshake fails
+    /// within the timeout. Any certificate is accepted: the probe identifies the service and records the certificate,
+    /// it does not trust it.
+    /// </summary>
+    private async Task<(ProbeConnection Connection, TlsSession Session)?> OpenTlsAsync(ScanTarget target,
+        Func<CancellationToken, Task<Socket?>> reconnect, int limit, CancellationToken cancel)
+    {
+        var socket = await reconnect(cancel).ConfigureAwait(false);
+        if (socket is null)
+            return null;
+        var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        timeout.CancelAfter(_options.Timeout);
+        try
+        {
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                // A name is sent (SNI) for a host name only; for an address the server picks its default certificate.
+                TargetHost = target.HostName ?? target.AddressText,
+                RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            }, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or SocketException
+                                      || (e is OperationCanceledException && !cancel.IsCancellationRequested))
+        {
+            new ProbeConnection(socket, tls, limit).Dispose();
+            return null;
+        }
+        catch
+        {
+            new ProbeConnection(socket, tls, limit).Dispose();
+            throw;
+        }
+
+        var certificate = tls.RemoteCertificate as X509Certificate2;
+        var session = new TlsSession(
+            tls.SslProtocol switch
+            {
+                SslProtocols.Tls13 => "TLSv1.3",
+                SslProtocols.Tls12 => "TLSv1.2",
+                var other => other.ToString(),
+            },
+            tls.NegotiatedCipherSuite.ToString(),
+            certificate?.Subject,
+            certificate?.Issuer,
+            certificate is null ? null : new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero),
+            certificate is null ? null : Convert.ToHexStringLower(certificate.GetCertHash(HashAlgorithmName.SHA256)));
+        return (new ProbeConnection(socket, tls, limit), session);
     }
 
     private async Task<ServiceInfo> FromBannerAsync(ProbeConnection conn, int port, CancellationToken cancel)
@@ -113,12 +204,11 @@ internal sealed class ServiceProber
     private static ServiceInfo TableGuess(int port, string? banner) =>
         new() { Name = NmapServices.NameOf(port), Probed = false, Banner = banner };
 
-    private async Task<string?> TitleAsync(ScanTarget target, int port, Func<CancellationToken, Task<Socket?>> reconnect, CancellationToken cancel)
+    private async Task<string?> TitleAsync(ScanTarget target, int port, Func<int, CancellationToken, Task<ProbeConnection?>> open, CancellationToken cancel)
     {
-        var socket = await reconnect(cancel).ConfigureAwait(false);
-        if (socket is null)
+        using var conn = await open(PageLimit, cancel).ConfigureAwait(false);
+        if (conn is null)
             return null;
-        using var conn = new ProbeConnection(socket, PageLimit);
         if (!await conn.SendAsync(Request("GET", target, port), _options.Timeout, cancel).ConfigureAwait(false))
             return null;
         await conn.ReadAsync(PageComplete, _options.Timeout, null, cancel).ConfigureAwait(false);
