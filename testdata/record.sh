@@ -91,12 +91,12 @@ log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'record.sh: error: %s\n' "$*" >&2; exit 1; }
 
 # ------------------------------------------------------------------------------- section selection
-ALL_SECTIONS="1 2 3 4 5 6 7 9 10 11 12"
+ALL_SECTIONS="1 2 3 4 5 6 7 9 10 11 12 13"
 if [ $# -gt 0 ]; then SECTIONS="$*"; else SECTIONS=${ONLY:-$ALL_SECTIONS}; fi
 for s in $SECTIONS; do
     case "$s" in
         -h|--help) sed -n '/^# Usage:/,/^#   always runs/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        [1-9]|1[0-2]) ;;
+        [1-9]|1[0-3]) ;;
         *) die "unknown section '$s' (sections: $ALL_SECTIONS; 8 always runs)" ;;
     esac
 done
@@ -865,6 +865,30 @@ if want 12; then
 fi
 
 # --------------------------------------------------------------------------- [6] compressed copies
+# ------------------------------------------------------------------------ [13] nflog-lo.pcap
+# What an iptables/ip6tables NFLOG rule logs (LINKTYPE_NFLOG), captured with tcpdump -i nflog:13 in the loopback-only
+# namespace: the rules log every packet leaving on lo (so both directions of each exchange), with a prefix.
+if want 13; then
+    log "[13] nflog-lo.pcap"
+    start_server pyhttpnflog "$NS_L" "$PY" -m http.server 8001 --bind :: --directory "$W/www"
+    PYHTTPNFLOG_PID=${SERVER_PIDS[-1]}
+    wait_until "python http.server on [::]:8001" 15 listening "$NS_L" t 8001
+    for tables in iptables ip6tables; do
+        inl "$tables" -w -I OUTPUT 1 -o lo -j NFLOG --nflog-group 13 --nflog-prefix pcapforge-nflog
+    done
+    start_capture nflog "$NS_L" tcpdump -i nflog:13 -s 0 -U --immediate-mode -n -Z root -w "$W/out/nflog-lo.pcap"
+    inl curl -sS --max-time 10 -A "$UA" -w "$FMT" -o /dev/null http://127.0.0.1:8001/ >&2
+    inl curl -sS --max-time 10 -A "$UA" -w "$FMT" -o /dev/null -g 'http://[::1]:8001/style.css' >&2
+    # three datagrams to a port nobody listens on: each gets an ICMP port unreachable, logged too
+    inl "$PY" -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); [s.sendto(b"pcapforge %d" % i, ("127.0.0.1", 9)) for i in range(3)]'
+    sleep 1.5   # nfnetlink_log hands its queue to the capturer after up to a second (its default flush timeout)
+    stop_capture
+    for tables in iptables ip6tables; do
+        inl "$tables" -w -D OUTPUT -o lo -j NFLOG --nflog-group 13 --nflog-prefix pcapforge-nflog
+    done
+    stop_server "$PYHTTPNFLOG_PID"
+fi
+
 if want 6; then
     log "[6] compressed copies"
     # of the capture recorded in this run, or else of the committed one
@@ -970,6 +994,12 @@ if recorded smtp-plain-2-transactions.pcap; then
         expect "$F11" 'smtp.req.command == "AUTH" && smtp.req.parameter contains "PLAIN"' 'smtp.auth.username_password' \
             'smtp.response.code == 235'
     fi
+fi
+if recorded nflog-lo.pcap; then
+    expect "$W/out/nflog-lo.pcap" 'nflog' 'nflog.prefix == "pcapforge-nflog"' 'ip && http.request' 'ipv6 && http.request' \
+        'udp.dstport == 9' 'icmp.type == 3'
+    expect_n "$W/out/nflog-lo.pcap" 2 'tcp.flags.syn == 1 && tcp.flags.ack == 0'
+    expect_n "$W/out/nflog-lo.pcap" 3 'udp.dstport == 9 && !icmp'
 fi
 if recorded dns-dig-udp-tcp.pcap; then
     F12="$W/out/dns-dig-udp-tcp.pcap"
@@ -1078,6 +1108,8 @@ if [ -f "$OUT_DIR/smtp-plain-2-transactions.pcap" ]; then
     readme_row smtp-plain-2-transactions.pcap "[11] tcpdump -i pf-c0" "pcap, µs" "EN10MB (Ethernet)" \
         "ARP; cleartext SMTP to Postfix, which offers no STARTTLS, in two TCP connections. (1) swaks: EHLO, ${SMTP11_AUTH}MAIL/RCPT/DATA sent pipelined (PIPELINING), one message (X-Mailer: swaks), QUIT. (2) python3 smtplib: EHLO, then two mail transactions in one session: MAIL, RCPT root (250), RCPT nosuchuser (550 5.1.1 unknown user), RCPT postmaster (250), DATA with From/To/Cc/Subject/Date/Message-ID/X-Mailer and a dot-stuffed line; MAIL, RCPT, DATA with From/To/Subject/Date/Message-ID/User-Agent; QUIT"
 fi
+row_if_present nflog-lo.pcap "[13] tcpdump -i nflog:13 (namespace pflo)" "pcap, µs" "NFLOG (Linux netfilter log)" \
+    "what iptables and ip6tables NFLOG rules (group 13, prefix pcapforge-nflog) logged of every packet leaving on lo: an HTTP/1.0 GET / over IPv4 and a GET /style.css over IPv6 to python http.server :8001, one connection each; three UDP datagrams to 127.0.0.1:9 and the ICMP port unreachable each got"
 row_if_present dns-dig-udp-tcp.pcap "[12] tcpdump -i pf-c0" "pcap, µs" "EN10MB (Ethernet)" \
     "ARP, IPv6 neighbour discovery; dig against dnsmasq, authoritative for pcapforge.test and the reverse zones of 10.203.0.0/24 and fd00:203::/64. UDP: A, AAAA (over IPv4 and over IPv6), A via CNAME, MX, TXT (two records; one with two strings), SRV (EDNS with 4096-byte payload and NSID), PTR (IPv4 ×2, IPv6), SOA, NS, NXDOMAIN (with SOA in authority), REFUSED (name outside the zone); some with EDNS (dig's default OPT with a cookie), some without (+noedns). TCP: A; SOA and MX on one connection; NXDOMAIN; AXFR of pcapforge.test"
 cat <<'EOF'

@@ -79,8 +79,35 @@ public static class HostPairPartition
                 return 0;
             case LinkTypes.Null or LinkTypes.Loop:
                 return NullHeader;
+            case LinkTypes.NetfilterLog:
+                return NflogPayload(f);
             default:
                 return -1;
         }
+    }
+
+    /// <summary>
+    /// The value of an NFLOG frame's payload attribute (type 9) after the 4-byte header: TLVs of a 16-bit length and type
+    /// in the capturing host's byte order, padded to 4 bytes (the Link plugin's Nflog decodes the same layout; here
+    /// only the offset is wanted, and little-endian is tried first as there).
+    /// </summary>
+    private static int NflogPayload(ReadOnlySpan<byte> f)
+    {
+        if (f.Length < 8)
+            return -1;
+        int first = BinaryPrimitives.ReadUInt16LittleEndian(f[4..]);
+        bool big = !(first >= 4 && 4 + first <= f.Length);
+        for (int offset = 4; offset + 4 <= f.Length;)
+        {
+            int length = big ? BinaryPrimitives.ReadUInt16BigEndian(f[offset..]) : BinaryPrimitives.ReadUInt16LittleEndian(f[offset..]);
+            int type = big ? BinaryPrimitives.ReadUInt16BigEndian(f[(offset + 2)..]) : BinaryPrimitives.ReadUInt16LittleEndian(f[(offset + 2)..]);
+            if (length < 4 || offset + length > f.Length)
+                return -1;
+            if ((type & 0x7FFF) == 9)
+                return offset + 4;
+            offset += (length + 3) & ~3;
+        }
+
+        return -1;
     }
 }

@@ -99,7 +99,7 @@ public class LinkDissectorTests
     private static IDissector[] LinkDissectors() =>
     [
         new LinuxSll(), new NullLoopback(), new RawIp(), new Llc(), new Mpls(), new Arp(), new Ieee80211(), new Radiotap(), new Ppi(),
-        new Icmp(), new Icmpv6(), new Gre(), new Vxlan(),
+        new Icmp(), new Icmpv6(), new Gre(), new Vxlan(), new Nflog(),
     ];
 
     private static Harness NewHarness() =>
@@ -326,6 +326,71 @@ public class LinkDissectorTests
         var rarp = Shared(frames, 6);
         Assert.Equal("3", rarp.One("arp.opcode"));
         Assert.Equal("Who is 00:00:00:00:00:00? Tell 8e:36:06:44:ac:af", rarp.Info);
+    }
+
+    // ---- NFLOG ----
+
+    /// <summary>An NFLOG frame: header (family, version 0, group 13), then TLVs (length and type in the given order, padded to 4).</summary>
+    private static byte[] NflogFrame(byte family, bool bigEndian, params (int Type, byte[] Value)[] tlvs)
+    {
+        var frame = new List<byte> { family, 0, 0, 13 };
+        foreach (var (type, value) in tlvs)
+        {
+            int length = 4 + value.Length;
+            var header = new byte[4];
+            if (bigEndian)
+            {
+                BinaryPrimitives.WriteUInt16BigEndian(header, (ushort)length);
+                BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(2), (ushort)type);
+            }
+            else
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(header, (ushort)length);
+                BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(2), (ushort)type);
+            }
+
+            frame.AddRange(header);
+            frame.AddRange(value);
+            while (frame.Count % 4 != 0)
+                frame.Add(0);
+        }
+
+        return [.. frame];
+    }
+
+    [Fact]
+    public void Nflog_reads_its_attributes_in_either_byte_order_and_decodes_the_payload()
+    {
+        byte[] v4 = IPv4(1, IcmpEcho(8, 1, 1));
+        foreach (bool big in new[] { false, true })
+        {
+            var d = _h.Dissect(NflogFrame(2, big, (1, [0x08, 0x00, 3, 0]), (10, "pcapforge-nflog\0"u8.ToArray()), (5, [0, 0, 0, 1]),
+                (11, [0, 0, 3, 0xE8]), (14, [0, 0, 0, 100]), (9, v4)), LinkTypes.NetfilterLog, detail: true);
+            Assert.Equal(["nflog", "ip", "icmp"], d.Layers);
+            Assert.Equal(("2", "13", "0x0800", "3"), (d.One("nflog.family"), d.One("nflog.res_id"), d.One("nflog.protocol"), d.One("nflog.hook")));
+            Assert.Equal(("pcapforge-nflog", "1", "1000", "100"), (d.One("nflog.prefix"), d.One("nflog.ifindex_outdev"), d.One("nflog.uid"), d.One("nflog.gid")));
+            Assert.Empty(d.Anomalies);
+        }
+
+        // IPv6 by the family; a family that says nothing falls back on the packet header's EtherType.
+        Assert.Equal(["nflog", "ipv6"], _h.Dissect(NflogFrame(10, false, (9, new byte[40])), LinkTypes.NetfilterLog).Layers);
+        Assert.Equal(["nflog", "ip", "icmp"], _h.Dissect(NflogFrame(0, false, (1, [0x08, 0x00, 1, 0]), (9, v4)), LinkTypes.NetfilterLog).Layers);
+    }
+
+    [Fact]
+    public void Nflog_damage_is_an_anomaly_never_an_exception()
+    {
+        var unknown = _h.Dissect(NflogFrame(7, false, (9, new byte[20])), LinkTypes.NetfilterLog);
+        Assert.Equal(["nflog"], unknown.Layers);
+        Assert.Contains("nflog.unknown_family", unknown.Anomalies);
+
+        byte[] frame = NflogFrame(2, false, (10, "x\0"u8.ToArray()), (9, IPv4(1, IcmpEcho(8, 1, 1))));
+        frame[12] = 0xFF;   // the second attribute's length (little-endian, at 12) runs past the frame
+        var bad = _h.Dissect(frame, LinkTypes.NetfilterLog);
+        Assert.Equal(["nflog"], bad.Layers);
+        Assert.Contains("nflog.tlv_invalid", bad.Anomalies);
+
+        AssertPrefixesSafe(NflogFrame(2, false, (9, IPv4(1, IcmpEcho(8, 1, 1)))), LinkTypes.NetfilterLog, "nflog", 0, 4);
     }
 
     // ---- BSD null/loopback ----

@@ -32,7 +32,7 @@ public class TsharkFieldConformanceTests
     /// (eth, vlan, ip, ipv6, tcp, udp) and PcapForge.Dissectors.Link (sll/sll2, null/loop, raw IP for link types
     /// 101/228/229/12/14, llc/snap, mpls, arp, 802.11/radiotap/ppi, icmp, icmpv6, gre, vxlan), which this test project
     /// references. Frames of a link type no dissector here attaches to are not compared (each case's output says how many);
-    /// in the corpus that is NFLOG (239, pcap-nflog-http.pcap), D-Bus (231), Linux netlink (253) and vsock (271):
+    /// in the corpus that is D-Bus (231), Linux netlink (253) and vsock (271):
     /// add their dissector here and their frames are compared. When a dissector joins, the "dissector not yet written"
     /// entries of <see cref="Divergences"/> it resolves fail as stale: remove them.
     /// </summary>
@@ -43,6 +43,7 @@ public class TsharkFieldConformanceTests
         // PcapForge.Dissectors.Link
         new LinuxSll(), new NullLoopback(), new RawIp(), new Llc(), new Mpls(), new Arp(), new Ieee80211(), new Radiotap(),
         new Ppi(), new Icmp(), new Icmpv6(), new Gre(), new Vxlan(), new Geneve(), new Teredo(), new GtpU(), new CiscoMetaData(),
+        new Nflog(),
     ];
 
     /// <summary>The compared fields, in the column order of the reference files (after frame.number).</summary>

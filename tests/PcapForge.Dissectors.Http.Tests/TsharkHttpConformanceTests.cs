@@ -38,8 +38,6 @@ public class TsharkHttpConformanceTests(ITestOutputHelper output)
             [("mixed-web-browsing-4.6k-pkts.pcap", "10.0.0.6:44152->80 responses")] = lateRetransmission,
             [("mixed-web-browsing-4.6k-pkts.pcap", "10.0.0.6:44153->80 responses")] = lateRetransmission,
             [("mpls-mixed-vlan.pcap", "10.20.80.1:50343->80 requests")] = "an HTTP/0.9 exchange ('GET /' answered by a bare HTML body, no status line): the server's first bytes are not HTTP/, so the heuristic rejects the connection; HTTP/0.9 is not parsed",
-            [("pcap-nflog-http.pcap", "10.0.2.15:49762->80 requests")] = "NFLOG (link type 239) has no dissector yet, so there are no flows (as in the flow conformance test)",
-            [("pcap-nflog-http.pcap", "10.0.2.15:49762->80 responses")] = "NFLOG (link type 239) has no dissector yet, so there are no flows",
             [("pcap-rawip-101-v4-v6.pcap", "2001:618:400::5199:cc70:35997->80 responses")] = truncated,
             [("tcp-gap-ooo-http.pcap", "192.168.122.155:51001->80 responses")] = "a segment of the first response's body was never captured: tshark's reassembly stops there and lists none of the later responses; we skip the gap by length and read all three",
             [("tcp-retrans-dupack-ooo.pcap", "172.17.96.143:59221->4000 responses")] = "tshark lists two of the server's responses twice, once more for their fast retransmissions (frames 42 and 86); reassembly keeps one copy",

@@ -27,7 +27,6 @@ public class TsharkConvConformanceTests(ITestOutputHelper output)
         ["ipv6-dstopts-mobility.pcap"] = "tshark takes the Home Address destination option as the source of the conversation; PcapForge keys flows on the fixed header's addresses",
         ["ipv6-hbh-routing0-malformed.pcap"] = "tshark takes the routing header's final destination as the conversation's; PcapForge keys flows on the fixed header's addresses",
         ["ipv6-routing-header.pcap"] = "tshark takes the routing header's final destination as the conversation's; PcapForge keys flows on the fixed header's addresses",
-        ["pcap-nflog-http.pcap"] = "NFLOG (link type 239) has no dissector yet, so no flows",
         ["tcp-snaplen68-truncated-header.pcap"] = "a segment whose TCP header the snaplen cut: tshark does not count it in the conversation, PcapForge does (its ports were captured)",
     };
 

@@ -57,4 +57,16 @@ public class WorkerTests
 
         Assert.Equal(0, HostPairPartition.Owner(new byte[60], 1, 4)); // not IP: worker 0
     }
+
+    [Fact]
+    public void An_nflog_frame_goes_to_the_owner_of_the_packet_it_carries()
+    {
+        var ethernet = Frames.Tcp("10.1.2.3", 1000, "192.168.7.9", 80, Frames.Syn, 1, 0);
+        byte[] ip = ethernet[14..];
+        // Header (AF_INET, version 0, group 13), a packet-header attribute (8 bytes), then the payload attribute;
+        // lengths and types little-endian, as a little-endian capturing host writes them.
+        byte[] nflog = [2, 0, 0, 13, 8, 0, 1, 0, 0x08, 0x00, 3, 0, (byte)(4 + ip.Length), 0, 9, 0, .. ip];
+        for (int workers = 2; workers <= 8; workers++)
+            Assert.Equal(HostPairPartition.Owner(ethernet, 1, workers), HostPairPartition.Owner(nflog, Abstractions.LinkTypes.NetfilterLog, workers));
+    }
 }
