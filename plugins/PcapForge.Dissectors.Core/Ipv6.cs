@@ -30,7 +30,7 @@ public sealed class Ipv6 : IDissector
     /// <summary>At most this many extension headers are walked; more is an anomaly (and a classic evasion).</summary>
     private const int MaxExtensionHeaders = 16;
 
-    private FieldHandle _version, _tclass, _flow, _plen, _nxt, _hlim, _src, _dst, _routingType, _fragOffset, _fragMore, _fragIdent;
+    private FieldHandle _version, _tclass, _flow, _plen, _nxt, _hlim, _src, _dst, _routingType, _segmentsLeft, _finalDst, _fragOffset, _fragMore, _fragIdent;
     private AnomalyHandle _truncated, _badVersion, _extTruncated, _tooManyExt, _plenInvalid;
     private TableHandle _ipProto;
 
@@ -47,6 +47,9 @@ public sealed class Ipv6 : IDissector
         _dst = setup.Field("ipv6.dst", "Destination Address", FieldType.IPv6, "Destination address");
         setup.EitherField("ipv6.addr", "Source or Destination Address", FieldType.IPv6, "Source or destination address (matches either)", _src, _dst);
         _routingType = setup.Field("ipv6.routing.type", "Routing Type", FieldType.UInt8, "Type of a routing extension header");
+        _segmentsLeft = setup.Field("ipv6.routing.segleft", "Segments Left", FieldType.UInt8, "Route segments still to visit before the final destination");
+        _finalDst = setup.Field("ipv6.final_dst", "Final Destination", FieldType.IPv6,
+            "PcapForge's: the destination a routing header (type 0, 2 or 4) with segments left names as final; the flow key, the upper-layer checksum (RFC 8200 section 8.1), Zeek's conn and tshark's conversations use it instead of ipv6.dst");
         _fragOffset = setup.Field("ipv6.fraghdr.offset", "Offset", FieldType.UInt16, "Fragment offset in 8-byte units");
         _fragMore = setup.Field("ipv6.fraghdr.more", "More Fragments", FieldType.Boolean, "More fragments follow");
         _fragIdent = setup.Field("ipv6.fraghdr.ident", "Identification", FieldType.UInt32, "Fragment identification", FieldBase.Hex);
@@ -93,6 +96,7 @@ public sealed class Ipv6 : IDissector
         int limit = Math.Min(data.Length, HeaderLength + payloadLength);
         int offset = HeaderLength;
         FragmentInfo? fragment = null;
+        int finalDestination = DestinationOffset;
         for (int count = 0; ; count++)
         {
             if (next is not (HopByHop or Routing or Fragment or Authentication or DestinationOptions or Mobility))
@@ -122,7 +126,16 @@ public sealed class Ipv6 : IDissector
             }
 
             if (next == Routing)
+            {
                 context.Add(_routingType, offset + 2, 1, data[offset + 2]);
+                context.Add(_segmentsLeft, offset + 3, 1, data[offset + 3]);
+                if (data[offset + 3] > 0 && FinalDestination(data.Slice(offset, length)) is int at)
+                {
+                    finalDestination = offset + at;
+                    context.Add(_finalDst, finalDestination, 16);
+                }
+            }
+
             if (next == Fragment)
             {
                 ushort fragmentField = BinaryPrimitives.ReadUInt16BigEndian(data[(offset + 2)..]);
@@ -150,7 +163,8 @@ public sealed class Ipv6 : IDissector
 
         // RFC 8200 section 8.1: the upper-layer checksum covers the addresses, the upper-layer length (added by the
         // upper-layer dissector) and the next header value of the upper-layer header.
-        context.PseudoHeaderSum = InternetChecksum.Sum(data.Slice(SourceOffset, 32)) + next;
+        // With a routing header, the destination there is the final one, not the next hop in the fixed header.
+        context.PseudoHeaderSum = InternetChecksum.Sum(data.Slice(finalDestination, 16), InternetChecksum.Sum(data.Slice(SourceOffset, 16))) + next;
 
         if (context.WantsDetail) // an ICMP error froze the summary before its quote (PacketContext.FreezeSummary)
         {
@@ -167,5 +181,25 @@ public sealed class Ipv6 : IDissector
                 return DissectResult.NextPartial(offset, _ipProto, next, HeaderLength + payloadLength - offset);
         }
         return DissectResult.Next(offset, _ipProto, next, HeaderLength + payloadLength - offset);
+    }
+
+    /// <summary>
+    /// Offset in a routing header of the final destination it names: the last address of a type 0 (RFC 2460, deprecated
+    /// by RFC 5095 but still seen) or type 2 header (Mobile IPv6, RFC 6275: the home address), or Segment List[0] of a
+    /// segment routing header (type 4, RFC 8754 section 2); null for another type or a header too short for it.
+    /// </summary>
+    internal static int? FinalDestination(ReadOnlySpan<byte> header)
+    {
+        const int Addresses = 8, AddressLength = 16;
+        switch (header[2])
+        {
+            case 0 or 2:
+                int count = header[1] / 2;
+                return count > 0 && Addresses + count * AddressLength <= header.Length ? Addresses + (count - 1) * AddressLength : null;
+            case 4:
+                return Addresses + AddressLength <= header.Length ? Addresses : null;
+            default:
+                return null;
+        }
     }
 }

@@ -84,7 +84,7 @@ public sealed class PacketFacts
     {
         None, EthSrc, EthDst, Vlan,
         IpHeaderLength, IpLength, IpFlagsMf, IpFragOffset, IpTtl, IpProto, IpSrc, IpDst,
-        Ip6Plen, Ip6Nxt, Ip6Hlim, Ip6Src, Ip6Dst, Ip6FragOffset, Ip6FragMore,
+        Ip6Plen, Ip6Nxt, Ip6Hlim, Ip6Src, Ip6Dst, Ip6FinalDst, Ip6FragOffset, Ip6FragMore,
         TcpSrc, TcpDst, TcpSeq, TcpAck, TcpHdrLen, TcpFlags, TcpWindow, TcpLen,
         UdpSrc, UdpDst, UdpLength,
         IcmpType, IcmpCode, IcmpId,
@@ -122,6 +122,7 @@ public sealed class PacketFacts
         Map("ipv6.hlim", Role.Ip6Hlim);
         Map("ipv6.src", Role.Ip6Src);
         Map("ipv6.dst", Role.Ip6Dst);
+        Map("ipv6.final_dst", Role.Ip6FinalDst);
         Map("ipv6.fraghdr.offset", Role.Ip6FragOffset);
         Map("ipv6.fraghdr.more", Role.Ip6FragMore);
         Map("tcp.srcport", Role.TcpSrc);
@@ -269,7 +270,8 @@ public sealed class PacketFacts
                 case Role.IpSrc: l.Source = IpAddress128.FromV4(context.Bytes(in f, frame)); break;
                 case Role.IpDst: l.Destination = IpAddress128.FromV4(context.Bytes(in f, frame)); break;
                 case Role.Ip6Src: l.Source = IpAddress128.FromV6(context.Bytes(in f, frame)); break;
-                case Role.Ip6Dst: l.Destination = IpAddress128.FromV6(context.Bytes(in f, frame)); break;
+                // A routing header's final destination comes after ipv6.dst and replaces it (RFC 8200 section 8.1).
+                case Role.Ip6Dst or Role.Ip6FinalDst: l.Destination = IpAddress128.FromV6(context.Bytes(in f, frame)); break;
                 case Role.TcpSrc or Role.UdpSrc:
                     l.SourcePort = (int)f.Value;
                     l.HasPorts = true;

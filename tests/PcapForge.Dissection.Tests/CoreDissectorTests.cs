@@ -304,6 +304,57 @@ public class ChecksumTests
         new Dictionary<string, bool> { ["tcp.check_checksum"] = true, ["udp.check_checksum"] = true },
         new Ethernet(), new Vlan(), new Ieee8021ad(), new Ipv4(), new Ipv6(), new Tcp(), new Udp());
 
+    private static byte[] Hex(string s) => Convert.FromHexString(s.Replace(" ", ""));
+
+    /// <summary>
+    /// fd00::1 → fd00::99 (the next hop) with a routing header of <paramref name="type"/> naming fd00::a then fd00::2
+    /// (type 4: Segment List[0] = fd00::2, the final one), <paramref name="segmentsLeft"/> left, then UDP 5353 → 53
+    /// with 4 bytes, its checksum over the pseudo-header with <paramref name="checksumDestination"/>.
+    /// </summary>
+    private static byte[] RoutedUdp(byte type, byte segmentsLeft, string checksumDestination)
+    {
+        byte[] a = Hex("fd00000000000000000000000000000a"), final = Hex("fd000000000000000000000000000002");
+        byte[] routing = [17, 4, type, segmentsLeft, 0, 0, 0, 0, .. (type == 4 ? final : a), .. (type == 4 ? a : final)];
+        byte[] udp = Hex("14e9 0035 000c 0000 deadbeef");
+        byte[] src = Hex("fd000000000000000000000000000001");
+        // RFC 8200 section 8.1 pseudo-header: source, destination, upper-layer length, three zero bytes, next header.
+        byte[] pseudo = [.. src, .. Hex(checksumDestination), 0, 0, 0, (byte)udp.Length, 0, 0, 0, 17, .. udp];
+        uint sum = 0;
+        for (int i = 0; i < pseudo.Length; i += 2)
+            sum += (uint)(pseudo[i] << 8 | (i + 1 < pseudo.Length ? pseudo[i + 1] : 0));
+        while (sum > 0xFFFF)
+            sum = (sum & 0xFFFF) + (sum >> 16);
+        ushort checksum = (ushort)~sum;
+        udp[6] = (byte)(checksum >> 8);
+        udp[7] = (byte)checksum;
+        byte[] packet = [.. Hex("6000 0000"), 0, (byte)(routing.Length + udp.Length), 43, 64, .. src, .. Hex("fd000000000000000000000000000099"), .. routing, .. udp];
+        return [.. Hex("020000000002 020000000001 86dd"), .. packet];
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void ARoutingHeadersFinalDestinationIsTheChecksumsAndTheFlowsDestination(byte type)
+    {
+        var d = Core().Dissect(RoutedUdp(type, 2, "fd000000000000000000000000000002"), LinkTypes.Ethernet);
+        Assert.Equal(["eth", "ipv6", "udp"], d.Layers);
+        Assert.Equal(("fd00::99", "fd00::2", "2"), (d.One("ipv6.dst"), d.One("ipv6.final_dst"), d.One("ipv6.routing.segleft")));
+        Assert.Equal("1", d.One("udp.checksum.status"));
+        Assert.Empty(d.Anomalies);
+
+        // Computed over the next hop instead, the checksum is wrong (RFC 8200 section 8.1).
+        Assert.Equal("0", Core().Dissect(RoutedUdp(type, 2, "fd000000000000000000000000000099"), LinkTypes.Ethernet).One("udp.checksum.status"));
+    }
+
+    [Fact]
+    public void WithNoSegmentsLeftTheFixedHeadersDestinationIsTheFinalOne()
+    {
+        var d = Core().Dissect(RoutedUdp(0, 0, "fd000000000000000000000000000099"), LinkTypes.Ethernet);
+        Assert.Empty(d.All("ipv6.final_dst"));
+        Assert.Equal("1", d.One("udp.checksum.status"));
+    }
+
     [Fact]
     public void ChecksumsAreNotVerifiedUnlessAsked()
     {

@@ -25,8 +25,6 @@ public class TsharkConvConformanceTests(ITestOutputHelper output)
         ["frag-ipv4-many.pcap"] = "datagrams whose fragments are sent twice: PcapForge reassembles them (first write wins, an anomaly for conflicting bytes), tshark gives up on them, so it counts 6 datagrams where PcapForge counts 15",
         ["frag-ipv4-tcp-5-fragments.pcap"] = "tshark leaves the 5 fragments unreassembled (no TCP conversation); PcapForge's reassembler completes the datagram (to investigate which is right: Zeek's trace)",
         ["ipv6-dstopts-mobility.pcap"] = "tshark takes the Home Address destination option as the source of the conversation; PcapForge keys flows on the fixed header's addresses",
-        ["ipv6-hbh-routing0-malformed.pcap"] = "tshark takes the routing header's final destination as the conversation's; PcapForge keys flows on the fixed header's addresses",
-        ["ipv6-routing-header.pcap"] = "tshark takes the routing header's final destination as the conversation's; PcapForge keys flows on the fixed header's addresses",
         ["tcp-snaplen68-truncated-header.pcap"] = "a segment whose TCP header the snaplen cut: tshark does not count it in the conversation, PcapForge does (its ports were captured)",
     };
 
