@@ -87,7 +87,7 @@ public sealed class SmtpDissector : IStreamDissector
         new("banner", ColumnType.String, "Text of the server's greeting, its lines joined with \\n (without the code)"),
         new("extensions", ColumnType.StringList, "Extensions advertised in the EHLO reply (e.g. PIPELINING, SIZE 10240000, STARTTLS, AUTH PLAIN LOGIN)"),
         new("auth_mechanism", ColumnType.String, "SASL mechanism of the last AUTH command (RFC 4954), upper-cased"),
-        new("auth_user", ColumnType.String, "User name of a cleartext PLAIN or LOGIN exchange, decoded from base64 (the password is never recorded)"),
+        new("auth_user", ColumnType.String, "User name of a cleartext PLAIN, LOGIN, CRAM-MD5, SCRAM-*, XOAUTH2 or OAUTHBEARER exchange, decoded from base64 (the password, digest or token is never recorded)"),
         new("auth_success", ColumnType.Boolean, "The last AUTH exchange ended with a 2xx reply (235); false for 4xx/5xx"),
         new("rcptto_rejected", ColumnType.StringList, "Mailboxes of the RCPT TO commands the server refused (4xx/5xx)"),
         new("accepted", ColumnType.Boolean, "The server accepted the message (2xx after the end of data or BDAT LAST); false when it refused the message or MAIL, DATA, BDAT or every RCPT; null when no answer decides"),

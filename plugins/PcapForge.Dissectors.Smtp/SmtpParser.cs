@@ -436,8 +436,9 @@ internal sealed class SmtpParser : IStreamParser
     }
 
     /// <summary>
-    /// The first response of PLAIN (RFC 4616: authzid NUL authcid NUL password) or LOGIN (the user name) gives the
-    /// user; LOGIN's second response, the password, is not even decoded.
+    /// The first response of PLAIN (RFC 4616: authzid NUL authcid NUL password), LOGIN (the user name), CRAM-MD5
+    /// (user and digest), SCRAM-* (the client-first-message), XOAUTH2 or OAUTHBEARER gives the user (<see cref="SmtpAuth"/>);
+    /// LOGIN's second response, the password, is not even decoded.
     /// </summary>
     private void TakeAuthResponse(Pending auth, ReadOnlySpan<byte> response)
     {
@@ -448,6 +449,10 @@ internal sealed class SmtpParser : IStreamParser
         {
             "PLAIN" => SmtpAuth.TryGetPlainUser(response, out user),
             "LOGIN" => SmtpAuth.TryGetLoginUser(response, out user),
+            "CRAM-MD5" => SmtpAuth.TryGetCramMd5User(response, out user),
+            "XOAUTH2" => SmtpAuth.TryGetXoauth2User(response, out user),
+            "OAUTHBEARER" => SmtpAuth.TryGetGs2User(response, scram: false, out user),
+            _ when auth.Mechanism!.StartsWith("SCRAM-", StringComparison.Ordinal) => SmtpAuth.TryGetGs2User(response, scram: true, out user),
             _ => true,
         };
         if (!ok)

@@ -276,6 +276,35 @@ public class SmtpParserTests
         Assert.DoesNotContain(run.Render(), "punjab");
     }
 
+    [Theory]
+    [InlineData("CRAM-MD5", "alice@example.org", false)]
+    [InlineData("XOAUTH2", "bob@example.org", true)]
+    [InlineData("SCRAM-SHA-256", "carol,ops", false)]
+    [InlineData("OAUTHBEARER", "dave@example.org", true)]
+    public void Other_SASL_mechanisms_give_the_user_and_never_the_secret(string mechanism, string user, bool initialResponse)
+    {
+        string secret = "ya29.SECRET-TOKEN";
+        string clientMessage = mechanism switch
+        {
+            // RFC 2195: user, space, HMAC-MD5 of the challenge in hex.
+            "CRAM-MD5" => $"{user} b913a602c7eda7a495b4e6e7334d3890",
+            "XOAUTH2" => $"user={user}\u0001auth=Bearer {secret}\u0001\u0001",
+            // RFC 5802: GS2 header, then n= (',' written =2C) and the client nonce.
+            "SCRAM-SHA-256" => $"n,,n={user.Replace(",", "=2C")},r=fyko+d2lbbFgONRv9qkxdawL",
+            _ => $"n,a={user},\u0001host=mail.example.org\u0001auth=Bearer {secret}\u0001\u0001",
+        };
+        string response = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(clientMessage));
+        StreamMessage[] auth = initialResponse
+            ? [Client($"AUTH {mechanism} {response}\r\n"), Server("235 2.7.0 Accepted\r\n")]
+            : [Client($"AUTH {mechanism}\r\n"), Server("334 PDQxOTI5NDIzNDEuMTI4Mjg0NzJAc291cmNlZm91ci5hbmRyZXcuY211LmVkdT4=\r\n"),
+               Client($"{response}\r\n"), Server("235 2.7.0 Accepted\r\n")];
+        var run = Smtp.AssertSameOnEverySplit([.. Opening, .. auth, Client("QUIT\r\n"), Server("221 bye\r\n")]);
+        var row = Assert.Single(run["smtp"]);
+        Assert.Equal((mechanism, user, true), ((string?)row["auth_mechanism"], (string?)row["auth_user"], row["auth_success"]));
+        Assert.DoesNotContain("SECRET", run.Render());
+        Assert.DoesNotContain(response, run.Render());
+    }
+
     [Fact]
     public void AUTH_PLAIN_with_an_initial_response_gives_the_user_and_keeps_only_the_mechanism()
     {

@@ -182,6 +182,19 @@ public class SmtpParsingApiTests
     }
 
     [Fact]
+    public void Malformed_responses_of_the_other_mechanisms_give_no_user()
+    {
+        static byte[] B64(string s) => B(Convert.ToBase64String(B(s)));
+        Assert.False(SmtpAuth.TryGetCramMd5User(B64("alice notahexdigest"), out _));
+        Assert.False(SmtpAuth.TryGetCramMd5User(B64("b913a602c7eda7a495b4e6e7334d3890"), out _));   // no user
+        Assert.False(SmtpAuth.TryGetXoauth2User(B64("auth=Bearer x\u0001\u0001"), out _));
+        Assert.False(SmtpAuth.TryGetGs2User(B64("n,,r=nonce"), scram: true, out _));               // no n=
+        Assert.False(SmtpAuth.TryGetGs2User(B64("n,,\u0001auth=Bearer x"), scram: false, out _));   // no a=
+        Assert.True(SmtpAuth.TryGetGs2User(B64("n,,n=a=3Db,r=x"), scram: true, out var user));
+        Assert.Equal("a=b", user);
+    }
+
+    [Fact]
     public void LOGIN_gives_the_decoded_user_name()
     {
         Assert.True(SmtpAuth.TryGetLoginUser(B("Z3VycGFydGFwQHBhdHJpb3RzLmlu"), out var user));
