@@ -75,7 +75,8 @@ public readonly ref struct SmtpCommandLine
             return up switch
             {
                 _ when up.SequenceEqual("HELO"u8) => SmtpVerb.Helo,
-                _ when up.SequenceEqual("EHLO"u8) => SmtpVerb.Ehlo,
+                // RFC 2033 (LMTP): LHLO is EHLO for local delivery; the parser tells them apart by the command's text.
+                _ when up.SequenceEqual("EHLO"u8) || up.SequenceEqual("LHLO"u8) => SmtpVerb.Ehlo,
                 _ when up.SequenceEqual("MAIL"u8) => SmtpVerb.Mail,
                 _ when up.SequenceEqual("RCPT"u8) => SmtpVerb.Rcpt,
                 _ when up.SequenceEqual("DATA"u8) => SmtpVerb.Data,

@@ -61,6 +61,12 @@ internal sealed class SmtpParser : IStreamParser
     private string? _banner, _helo, _authMechanism, _authUser;
     private bool? _authSuccess;
     private IReadOnlyList<string>? _extensions;
+    // LMTP (RFC 2033): the session began with LHLO; after the final dot, the DATA end waiting for the replies of the
+    // accepted recipients (one each, in RCPT order), those recipients, and how many replies have come.
+    private bool _lmtp;
+    private Pending? _lmtpDelivery;
+    private List<string>? _lmtpRecipients;
+    private int _lmtpReplies;
     private bool _tls;
     private int _rowsWritten;
     private Transaction _tx = new();
@@ -158,6 +164,8 @@ internal sealed class SmtpParser : IStreamParser
     {
         if (_rejected || !_confirmed)
             return;
+        if (_lmtpDelivery is not null)
+            LmtpDeliveryReply(null);
         if (_client == ClientMode.Data)
         {
             Report(SmtpAnomaly.UnterminatedData, "the connection ended inside message data");
@@ -702,6 +710,12 @@ internal sealed class SmtpParser : IStreamParser
         }
 
         _greetingSeen = true;
+        if (_lmtpDelivery is not null)
+        {
+            LmtpDeliveryReply(reply);
+            return;
+        }
+
         if (_pending.Count > 0)
         {
             Apply(_pending.Dequeue(), reply);
@@ -773,6 +787,17 @@ internal sealed class SmtpParser : IStreamParser
             _tx.HasTransaction = true;
             _tx.Message = p.Message;
             _tx.Accepted = code is null ? null : code < 400;
+            if (_lmtp && reply is not null && _tx.AcceptedRecipients() is { Count: > 1 } recipients)
+            {
+                // RFC 2033 §4.2: after the final dot an LMTP server replies once per accepted recipient, in RCPT order.
+                // The row is written when the last of those replies is in.
+                _lmtpDelivery = p;
+                _lmtpRecipients = recipients;
+                _lmtpReplies = 1;
+                if (refused)
+                    _tx.AddRejected(recipients[0]);
+                return;
+            }
         }
         else
         {
@@ -781,6 +806,7 @@ internal sealed class SmtpParser : IStreamParser
                 case SmtpVerb.Ehlo:
                 case SmtpVerb.Helo:
                     _helo = p.Parameter;
+                    _lmtp = string.Equals(p.Command, "LHLO", StringComparison.OrdinalIgnoreCase);
                     if (positive)
                     {
                         _extensions = p.Verb == SmtpVerb.Ehlo && SmtpExtensions.TryParse(reply!, out var extensions) ? extensions!.Lines : null;
@@ -844,6 +870,27 @@ internal sealed class SmtpParser : IStreamParser
         WriteCommand(p, reply);
         if (p.DataEnd || (p.Verb == SmtpVerb.Bdat && p.BdatLast))
             WriteTransaction();
+    }
+
+    /// <summary>One of an LMTP server's per-recipient replies after the final dot (RFC 2033 §4.2).</summary>
+    private void LmtpDeliveryReply(SmtpReply? reply)
+    {
+        var end = _lmtpDelivery!;
+        if (reply is not null)
+        {
+            _tx.AddReply(reply);
+            if (reply.Code >= 400)
+                _tx.AddRejected(_lmtpRecipients![_lmtpReplies]);
+            else
+                _tx.Accepted = true;   // delivered to at least one recipient
+        }
+
+        if (++_lmtpReplies < _lmtpRecipients!.Count && reply is not null)
+            return;
+        _lmtpDelivery = null;
+        _lmtpRecipients = null;
+        WriteCommand(end, reply);
+        WriteTransaction();
     }
 
     /// <summary>The AUTH exchange ended with a reply other than 334 (or none): the AUTH row gets that final reply.</summary>
@@ -1032,6 +1079,17 @@ internal sealed class SmtpParser : IStreamParser
             LastReply = reply.LastLine;
             if (ReplyCodes.Count < MaxReplyCodes)
                 ReplyCodes.Add(CodeText(reply.Code));
+        }
+
+        /// <summary>The RCPT TO recipients the server accepted, in order.</summary>
+        public List<string> AcceptedRecipients() =>
+            RcptTo is null ? [] : RcptTo.Where(r => RcptRejected is null || !RcptRejected.Contains(r)).ToList();
+
+        public void AddRejected(string address)
+        {
+            RcptRejected ??= new List<string>();
+            if (!RcptRejected.Contains(address))
+                RcptRejected.Add(address);
         }
 
         public void AddRecipient(string address, bool refused, SmtpParser parser)

@@ -253,6 +253,33 @@ public class SmtpParserTests
     }
 
     [Fact]
+    public void LMTP_gets_one_reply_per_accepted_recipient_after_the_final_dot()
+    {
+        // RFC 2033: LHLO, and after the message a reply for each recipient RCPT accepted (a, then b), in that order.
+        var run = Smtp.AssertSameOnEverySplit(
+        [
+            Server("220 lmtp.example.org LMTP Dovecot ready\r\n"),
+            Client("LHLO mx.example.org\r\n"), Server("250-lmtp.example.org\r\n250-8BITMIME\r\n250 PIPELINING\r\n"),
+            Client("MAIL FROM:<sender@example.net>\r\n"), Server("250 2.1.0 OK\r\n"),
+            Client("RCPT TO:<a@example.org>\r\n"), Server("250 2.1.5 OK\r\n"),
+            Client("RCPT TO:<b@example.org>\r\n"), Server("250 2.1.5 OK\r\n"),
+            Client("RCPT TO:<c@example.org>\r\n"), Server("550 5.1.1 <c@example.org> User doesn't exist\r\n"),
+            Client("DATA\r\n"), Server("354 OK\r\n"),
+            Client("Subject: quota\r\n\r\nhello\r\n.\r\n"),
+            Server("250 2.0.0 <a@example.org> Saved\r\n"), Server("452 4.2.2 <b@example.org> Quota exceeded\r\n"),
+            Client("QUIT\r\n"), Server("221 2.0.0 Bye\r\n"),
+        ]);
+        Assert.Empty(run.Anomalies);
+        var row = Assert.Single(run["smtp"]);
+        Assert.Equal("mx.example.org", row["helo"]);
+        Assert.Equal(["a@example.org", "b@example.org", "c@example.org"], (IReadOnlyList<string>)row["rcptto"]!);
+        Assert.Equal(["c@example.org", "b@example.org"], (IReadOnlyList<string>)row["rcptto_rejected"]!);
+        Assert.Equal("quota", row["subject"]);
+        Assert.Equal(["220", "250", "250", "250", "250", "550", "354", "250", "452"], (IReadOnlyList<string>)row["reply_codes"]!);
+        Assert.Equal([null, "LHLO", "MAIL", "RCPT", "RCPT", "RCPT", "DATA", ".", "QUIT"], run["smtp_commands"].Select(c => (string?)c["command"]));
+    }
+
+    [Fact]
     public void AUTH_LOGIN_gives_the_user_and_never_records_the_password()
     {
         var run = Smtp.AssertSameOnEverySplit(
