@@ -49,7 +49,7 @@ public sealed class Ipv6 : IDissector
         _routingType = setup.Field("ipv6.routing.type", "Routing Type", FieldType.UInt8, "Type of a routing extension header");
         _segmentsLeft = setup.Field("ipv6.routing.segleft", "Segments Left", FieldType.UInt8, "Route segments still to visit before the final destination");
         _finalDst = setup.Field("ipv6.final_dst", "Final Destination", FieldType.IPv6,
-            "PcapForge's: the destination a routing header (type 0, 2 or 4) with segments left names as final; the flow key, the upper-layer checksum (RFC 8200 section 8.1), Zeek's conn and tshark's conversations use it instead of ipv6.dst");
+            "PcapForge's: the destination a source routing header (type 0 or 4) with segments left names as final; the flow key, the upper-layer checksum (RFC 8200 section 8.1) and tshark's conversations use it instead of ipv6.dst");
         _fragOffset = setup.Field("ipv6.fraghdr.offset", "Offset", FieldType.UInt16, "Fragment offset in 8-byte units");
         _fragMore = setup.Field("ipv6.fraghdr.more", "More Fragments", FieldType.Boolean, "More fragments follow");
         _fragIdent = setup.Field("ipv6.fraghdr.ident", "Identification", FieldType.UInt32, "Fragment identification", FieldBase.Hex);
@@ -132,7 +132,11 @@ public sealed class Ipv6 : IDissector
                 if (data[offset + 3] > 0 && FinalDestination(data.Slice(offset, length)) is int at)
                 {
                     finalDestination = offset + at;
-                    context.Add(_finalDst, finalDestination, 16);
+                    // Type 2 (Mobile IPv6) names the mobile node's home address, while its own packets back carry the
+                    // care-of address as their source (the home address is in a destination option): keyed on the
+                    // home address, the two directions would not meet. It counts for the checksum only.
+                    if (data[offset + 2] != 2)
+                        context.Add(_finalDst, finalDestination, 16);
                 }
             }
 

@@ -121,19 +121,22 @@ public sealed class Nflog : IDissector
     }
 
     /// <summary>
-    /// The TLVs' byte order: the capturing host's. Little-endian unless the first attribute's length only makes sense
-    /// read big-endian (as Wireshark decides).
+    /// The TLVs' byte order: the capturing host's. Little-endian unless the first attribute only makes sense read
+    /// big-endian: its length must fit the frame and its type be a known attribute number (under 64), which a
+    /// big-endian type read little-endian never is (type 1 reads as 256).
     /// </summary>
     internal static bool TlvsAreBigEndian(ReadOnlySpan<byte> data)
     {
         if (data.Length < HeaderLength + TlvHeaderLength)
             return false;
-        int little = BinaryPrimitives.ReadUInt16LittleEndian(data[HeaderLength..]);
-        int big = BinaryPrimitives.ReadUInt16BigEndian(data[HeaderLength..]);
-        bool littleFits = little >= TlvHeaderLength && HeaderLength + little <= data.Length;
-        bool bigFits = big >= TlvHeaderLength && HeaderLength + big <= data.Length;
+        var tlv = data[HeaderLength..];
+        bool littleFits = Plausible(BinaryPrimitives.ReadUInt16LittleEndian(tlv), BinaryPrimitives.ReadUInt16LittleEndian(tlv[2..]) & 0x7FFF, data.Length);
+        bool bigFits = Plausible(BinaryPrimitives.ReadUInt16BigEndian(tlv), BinaryPrimitives.ReadUInt16BigEndian(tlv[2..]) & 0x7FFF, data.Length);
         return !littleFits && bigFits;
     }
+
+    private static bool Plausible(int length, int type, int frameLength) =>
+        length >= TlvHeaderLength && HeaderLength + length <= frameLength && type is > 0 and < 64;
 
     private static int Read16(ReadOnlySpan<byte> data, bool bigEndian) =>
         bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(data) : BinaryPrimitives.ReadUInt16LittleEndian(data);

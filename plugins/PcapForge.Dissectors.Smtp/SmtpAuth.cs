@@ -59,10 +59,10 @@ public static class SmtpAuth
             return false;
         var message = decoded[..length];
         int space = message.LastIndexOf((byte)' ');
-        if (space <= 0 || message.Length - space - 1 != 32 || message[(space + 1)..].IndexOfAnyExcept("0123456789abcdefABCDEF"u8) >= 0)
-            return false;
-        user = SmtpText.Decode(message[..space]);
-        return true;
+        if (space > 0 && message.Length - space - 1 == 32 && message[(space + 1)..].IndexOfAnyExcept("0123456789abcdefABCDEF"u8) < 0)
+            user = SmtpText.Decode(message[..space]);
+        decoded.Clear();   // the digest: an offline guess of the password starts from it
+        return user is not null;
     }
 
     /// <summary>
@@ -73,7 +73,7 @@ public static class SmtpAuth
     {
         user = null;
         Span<byte> decoded = stackalloc byte[MaxResponse];
-        if (TryDecode(base64, decoded, out int length) && decoded.StartsWith("user="u8))
+        if (TryDecodePrefix(base64, decoded, out int length) && decoded.StartsWith("user="u8))
         {
             var rest = decoded[5..length];
             int end = rest.IndexOf((byte)1);
@@ -94,8 +94,9 @@ public static class SmtpAuth
     public static bool TryGetGs2User(ReadOnlySpan<byte> base64, bool scram, out string? user)
     {
         user = null;
+        bool wellFormed = false;
         Span<byte> decoded = stackalloc byte[MaxResponse];
-        if (TryDecode(base64, decoded, out int length))
+        if (TryDecodePrefix(base64, decoded, out int length))
         {
             // GS2 header: cbind-flag "," [authzid] ","
             var message = decoded[..length];
@@ -110,11 +111,17 @@ public static class SmtpAuth
                     start = first + second + 4;
                     int comma = message[start..].IndexOf((byte)',');
                     end = comma > 0 ? start + comma : -1;
+                    wellFormed = end > start;
                 }
-                else if (!scram && message[(first + 1)..].StartsWith("a="u8))
+                else if (!scram)
                 {
-                    start = first + 3;
-                    end = first + 1 + second;
+                    // OAUTHBEARER's authzid is optional (RFC 7628 §3.1): without it the response names no user.
+                    wellFormed = true;
+                    if (message[(first + 1)..].StartsWith("a="u8))
+                    {
+                        start = first + 3;
+                        end = first + 1 + second;
+                    }
                 }
 
                 if (start >= 0 && end > start)
@@ -123,7 +130,7 @@ public static class SmtpAuth
         }
 
         decoded.Clear();
-        return user is not null;
+        return wellFormed;
     }
 
     private static bool TryDecode(ReadOnlySpan<byte> base64, Span<byte> into, out int length)
@@ -133,6 +140,21 @@ public static class SmtpAuth
         if (text.IsEmpty || text.Length > MaxResponse)
             return false;
         return Base64.DecodeFromUtf8(text, into, out int used, out length) == OperationStatus.Done && used == text.Length;
+    }
+
+    /// <summary>
+    /// Decodes only the start of a response that may be long (an OAuth bearer token runs to thousands of characters):
+    /// the user name comes first. The rest is checked to be base64 but not decoded.
+    /// </summary>
+    private static bool TryDecodePrefix(ReadOnlySpan<byte> base64, Span<byte> into, out int length)
+    {
+        length = 0;
+        var text = SmtpText.TrimWsp(base64);
+        if (text.IsEmpty || text.Length % 4 != 0 || !Base64.IsValid(text))
+            return false;
+        var prefix = text[..Math.Min(text.Length, MaxResponse / 4 * 3 / 4 * 4)];
+        var status = Base64.DecodeFromUtf8(prefix, into, out _, out length, isFinalBlock: prefix.Length == text.Length);
+        return status is OperationStatus.Done or OperationStatus.NeedMoreData;
     }
 
     /// <summary>The mechanism name of an AUTH parameter (<c>PLAIN dGVzdA==</c> → <c>PLAIN</c>), upper-cased.</summary>

@@ -29,7 +29,9 @@ public static class HostPairPartition
                 break;
             case 6 when p.Length >= 40:
                 a = BinaryPrimitives.ReadUInt64LittleEndian(p[8..]) ^ BinaryPrimitives.ReadUInt64LittleEndian(p[16..]);
-                b = BinaryPrimitives.ReadUInt64LittleEndian(p[24..]) ^ BinaryPrimitives.ReadUInt64LittleEndian(p[32..]);
+                // The flow key's destination: a source routing header's final one when segments are left (Ipv6 dissector).
+                int dst = Ipv6FinalDestination(p);
+                b = BinaryPrimitives.ReadUInt64LittleEndian(p[dst..]) ^ BinaryPrimitives.ReadUInt64LittleEndian(p[(dst + 8)..]);
                 break;
             default:
                 return 0;
@@ -87,6 +89,39 @@ public static class HostPairPartition
     }
 
     /// <summary>
+    /// Offset in an IPv6 packet of the destination its flow is keyed on: the fixed header's (24), or, after hop-by-hop
+    /// and destination options headers, the final destination of a type 0 or 4 routing header with segments left (the
+    /// same rule as the Core plugin's Ipv6.FinalDestination), so that both directions of such a flow meet.
+    /// </summary>
+    private static int Ipv6FinalDestination(ReadOnlySpan<byte> p)
+    {
+        const int Fixed = 40, Destination = 24;
+        byte next = p[6];
+        int offset = Fixed;
+        for (int count = 0; count < 8 && offset + 8 <= p.Length; count++)
+        {
+            int length = (p[offset + 1] + 1) * 8;
+            if (offset + length > p.Length)
+                break;
+            if (next == 43)
+            {
+                byte type = p[offset + 2];
+                if (p[offset + 3] == 0 || type is not (0 or 4))
+                    break;
+                int at = type == 0 ? (p[offset + 1] / 2 > 0 ? 8 + (p[offset + 1] / 2 - 1) * 16 : -1) : 8;
+                return at >= 0 && at + 16 <= length ? offset + at : Destination;
+            }
+
+            if (next is not (0 or 60))
+                break;
+            next = p[offset];
+            offset += length;
+        }
+
+        return Destination;
+    }
+
+    /// <summary>
     /// The value of an NFLOG frame's payload attribute (type 9) after the 4-byte header: TLVs of a 16-bit length and type
     /// in the capturing host's byte order, padded to 4 bytes (the Link plugin's Nflog decodes the same layout; here
     /// only the offset is wanted, and little-endian is tried first as there).
@@ -95,8 +130,9 @@ public static class HostPairPartition
     {
         if (f.Length < 8)
             return -1;
-        int first = BinaryPrimitives.ReadUInt16LittleEndian(f[4..]);
-        bool big = !(first >= 4 && 4 + first <= f.Length);
+        // Little-endian unless the first attribute's length and type (a number under 64) only make sense big-endian.
+        int firstLength = BinaryPrimitives.ReadUInt16LittleEndian(f[4..]), firstType = BinaryPrimitives.ReadUInt16LittleEndian(f[6..]) & 0x7FFF;
+        bool big = !(firstLength >= 4 && 4 + firstLength <= f.Length && firstType is > 0 and < 64);
         for (int offset = 4; offset + 4 <= f.Length;)
         {
             int length = big ? BinaryPrimitives.ReadUInt16BigEndian(f[offset..]) : BinaryPrimitives.ReadUInt16LittleEndian(f[offset..]);

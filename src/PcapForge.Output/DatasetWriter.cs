@@ -174,20 +174,20 @@ public sealed class DatasetWriter : IDisposable
         string current = "";
         try
         {
-            foreach (string file in EarlierTableFiles())
+            foreach (var (file, table) in EarlierTableFiles())
             {
                 current = file;
-                if (keep.Contains(Path.GetFullPath(file)) || !IsPcapForgeTable(file))
+                if (keep.Contains(Path.GetFullPath(file)) || !IsPcapForgeTable(file, table, _byName.ContainsKey(table)))
                     continue;
                 File.Delete(file);
                 removed.Add(file);
             }
 
-            // Partition and table folders that the deletions left empty.
+            // Partition and table folders that the deletions left empty (never through a link: none is followed).
             foreach (string folder in removed.Select(f => Path.GetDirectoryName(f)!).Distinct().OrderByDescending(d => d.Length))
             {
                 current = folder;
-                for (string? d = folder; d is not null && IsBelowOutput(d) && Directory.Exists(d) && !Directory.EnumerateFileSystemEntries(d).Any(); d = Path.GetDirectoryName(d))
+                for (string? d = folder; d is not null && IsBelowOutput(d) && IsRealDirectory(d) && !Directory.EnumerateFileSystemEntries(d).Any(); d = Path.GetDirectoryName(d))
                     Directory.Delete(d);
             }
         }
@@ -203,66 +203,107 @@ public sealed class DatasetWriter : IDisposable
         _layout != DatasetLayoutKind.File
         && Path.GetFullPath(directory).StartsWith(Path.TrimEndingDirectorySeparator(Path.GetFullPath(_options.OutPath)) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
+    /// <summary>A directory itself, not a symbolic link to one (a link may lead out of the output).</summary>
+    private static bool IsRealDirectory(string path) => Directory.Exists(path) && new DirectoryInfo(path).LinkTarget is null;
+
+    private static bool IsRealFile(string path) => new FileInfo(path).LinkTarget is null;
+
     /// <summary>
     /// The files at the output that <c>pcapforge query</c> would read as tables of this dataset, whichever layout wrote
-    /// them: for <c>X.parquet</c> its siblings <c>X.&lt;table&gt;.parquet</c>; for a directory its
-    /// <c>&lt;table&gt;.parquet</c> files and the part files of its <c>&lt;table&gt;/</c> and
-    /// <c>&lt;table&gt;/date=…/</c> folders (an earlier run with or without <c>--partition-by date</c>).
+    /// them, with the table each would be: for <c>X.parquet</c>, itself (<c>flows</c>) and its siblings
+    /// <c>X.&lt;table&gt;.parquet</c>; for a directory its <c>&lt;table&gt;.parquet</c> files and the part files of its
+    /// <c>&lt;table&gt;/</c> and <c>&lt;table&gt;/date=…/</c> folders (an earlier run with or without
+    /// <c>--partition-by date</c>). Symbolic links are neither followed nor returned: what they lead to is not this
+    /// output's.
     /// </summary>
-    private IEnumerable<string> EarlierTableFiles()
+    private IEnumerable<(string File, string Table)> EarlierTableFiles()
     {
         string outPath = _options.OutPath;
         if (_layout == DatasetLayoutKind.File)
         {
-            string prefix = Path.GetFileName(outPath)[..^DatasetLayout.Extension.Length] + ".";
+            string stem = Path.GetFileName(outPath)[..^DatasetLayout.Extension.Length];
             string directory = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
-            foreach (string file in Directory.EnumerateFiles(directory, prefix + "*" + DatasetLayout.Extension))
+            string primary = Path.Combine(directory, Path.GetFileName(outPath));
+            if (File.Exists(primary) && IsRealFile(primary))
+                yield return (primary, DatasetLayout.PrimaryTable);
+            foreach (string file in Directory.EnumerateFiles(directory, stem + ".*" + DatasetLayout.Extension).Where(IsRealFile))
             {
-                string name = Path.GetFileName(file);
-                if (name.StartsWith(prefix, StringComparison.Ordinal) && DatasetLayout.IsTableName(name[prefix.Length..^DatasetLayout.Extension.Length]))
-                    yield return file;
+                string table = Path.GetFileName(file)[(stem.Length + 1)..^DatasetLayout.Extension.Length];
+                if (DatasetLayout.IsTableName(table) && table != DatasetLayout.PrimaryTable)
+                    yield return (file, table);
             }
 
             yield break;
         }
 
-        foreach (string file in Directory.EnumerateFiles(outPath, "*" + DatasetLayout.Extension))
+        foreach (string file in Directory.EnumerateFiles(outPath, "*" + DatasetLayout.Extension).Where(IsRealFile))
         {
-            if (DatasetLayout.IsTableName(Path.GetFileName(file)[..^DatasetLayout.Extension.Length]))
-                yield return file;
+            string table = Path.GetFileName(file)[..^DatasetLayout.Extension.Length];
+            if (DatasetLayout.IsTableName(table))
+                yield return (file, table);
         }
 
-        foreach (string folder in Directory.EnumerateDirectories(outPath).Where(d => DatasetLayout.IsTableName(Path.GetFileName(d))))
+        foreach (string folder in Directory.EnumerateDirectories(outPath).Where(d => DatasetLayout.IsTableName(Path.GetFileName(d)) && IsRealDirectory(d)))
         {
-            foreach (string directory in Directory.EnumerateDirectories(folder, DatasetLayout.PartitionKey + "=*").Prepend(folder))
+            string table = Path.GetFileName(folder);
+            foreach (string directory in Directory.EnumerateDirectories(folder, DatasetLayout.PartitionKey + "=*").Where(IsRealDirectory).Prepend(folder))
             {
-                foreach (string file in Directory.EnumerateFiles(directory, "part-*" + DatasetLayout.Extension))
-                    yield return file;
+                foreach (string file in Directory.EnumerateFiles(directory, "part-*" + DatasetLayout.Extension).Where(IsRealFile))
+                    yield return (file, table);
             }
         }
     }
 
+    /// <summary>Longest Parquet footer read to tell who wrote a file.</summary>
+    private const int MaxFooter = 4 << 20;
+
     /// <summary>
-    /// Whether a file is a table PcapForge wrote: its footer names the table (<see cref="DatasetLayout.TableMetadataKey"/>),
-    /// or, written before that key existed, it has the <c>capture_id</c> column every table of a dataset has. A user's
-    /// own Parquet file that only looks like a table by its name, or a file that is not Parquet, is left alone.
+    /// Whether a file is the table <paramref name="table"/> that PcapForge wrote: its footer's key-value metadata names
+    /// that table (<see cref="DatasetLayout.TableMetadataKey"/>); or, for a file written before that key existed, the
+    /// table is one PcapForge knows by that name and the footer's schema has the <c>capture_id</c> column every table of
+    /// a dataset has. A user's own file, a table of another dataset that only looks like a sibling by its name
+    /// (<c>X.2024_05_01.parquet</c> is that dataset's flows), or a file that is not Parquet at all, is left alone.
+    /// The footer is searched as bytes (Thrift compact strings are a length and the bytes), never parsed, so no
+    /// damaged file can make the run fail or hang here.
     /// </summary>
-    private static bool IsPcapForgeTable(string path)
+    private static bool IsPcapForgeTable(string path, string table, bool tableOfThisRun)
     {
+        byte[] footer;
         try
         {
-            return Task.Run(async () =>
-            {
-                await using var stream = File.OpenRead(path);
-                await using var reader = await Parquet.ParquetReader.CreateAsync(stream);
-                return reader.CustomMetadata.ContainsKey(DatasetLayout.TableMetadataKey)
-                    || reader.Schema.Fields.Any(f => f.Name == HostTables.CaptureIdColumn);
-            }).GetAwaiter().GetResult();
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+            long length = file.Length;
+            Span<byte> tail = stackalloc byte[8];
+            if (length < 12 + 8)
+                return false;
+            file.Position = length - 8;
+            file.ReadExactly(tail);
+            int footerLength = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(tail);
+            if (!tail[4..].SequenceEqual("PAR1"u8) || footerLength <= 0 || footerLength > MaxFooter || footerLength > length - 12)
+                return false;
+            Span<byte> head = stackalloc byte[4];
+            file.Position = 0;
+            file.ReadExactly(head);
+            if (!head.SequenceEqual("PAR1"u8))
+                return false;
+            footer = new byte[footerLength];
+            file.Position = length - 8 - footerLength;
+            file.ReadExactly(footer);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or Parquet.ParquetException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
+
+        // KeyValue { 1: key, 2: value } in the compact protocol: 15 "pcapforge.table", field header 0x18, length, name.
+        byte[] key = [(byte)DatasetLayout.TableMetadataKey.Length, .. System.Text.Encoding.ASCII.GetBytes(DatasetLayout.TableMetadataKey), 0x18, (byte)table.Length, .. System.Text.Encoding.ASCII.GetBytes(table)];
+        if (footer.AsSpan().IndexOf(key) >= 0)
+            return true;
+        if (footer.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(DatasetLayout.TableMetadataKey)) >= 0)
+            return false;   // ours, but another table: another dataset's file under a look-alike name
+        bool knownTable = tableOfThisRun || HostTables.All.Concat(HostTables.Frontends).Any(t => t.Name == table);
+        byte[] column = [(byte)HostTables.CaptureIdColumn.Length, .. System.Text.Encoding.ASCII.GetBytes(HostTables.CaptureIdColumn)];
+        return knownTable && footer.AsSpan().IndexOf(column) >= 0;
     }
 
     /// <summary>

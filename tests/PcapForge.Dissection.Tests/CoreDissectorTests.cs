@@ -332,14 +332,15 @@ public class ChecksumTests
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(2)]
-    [InlineData(4)]
-    public void ARoutingHeadersFinalDestinationIsTheChecksumsAndTheFlowsDestination(byte type)
+    [InlineData(0, true)]
+    [InlineData(2, false)]   // Mobile IPv6: the home address counts for the checksum, not for the flow key
+    [InlineData(4, true)]
+    public void ARoutingHeadersFinalDestinationIsTheChecksumsAndTheFlowsDestination(byte type, bool keysTheFlow)
     {
         var d = Core().Dissect(RoutedUdp(type, 2, "fd000000000000000000000000000002"), LinkTypes.Ethernet);
         Assert.Equal(["eth", "ipv6", "udp"], d.Layers);
-        Assert.Equal(("fd00::99", "fd00::2", "2"), (d.One("ipv6.dst"), d.One("ipv6.final_dst"), d.One("ipv6.routing.segleft")));
+        Assert.Equal(("fd00::99", "2"), (d.One("ipv6.dst"), d.One("ipv6.routing.segleft")));
+        Assert.Equal(keysTheFlow ? ["fd00::2"] : [], d.All("ipv6.final_dst"));
         Assert.Equal("1", d.One("udp.checksum.status"));
         Assert.Empty(d.Anomalies);
 

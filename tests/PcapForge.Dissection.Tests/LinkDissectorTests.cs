@@ -372,6 +372,13 @@ public class LinkDissectorTests
             Assert.Empty(d.Anomalies);
         }
 
+        // A big-endian capture of a large (GSO) packet: the first attribute's length, 8, reads 2048 little-endian and
+        // would fit; its type, 1, reads 256, which no attribute is.
+        byte[] large = IPv4(1, [.. IcmpEcho(8, 1, 1), .. new byte[2100]]);
+        var bigLarge = _h.Dissect(NflogFrame(2, true, (1, [0x08, 0x00, 3, 0]), (9, large)), LinkTypes.NetfilterLog);
+        Assert.Equal(["nflog", "ip", "icmp"], bigLarge.Layers);
+        Assert.Empty(bigLarge.Anomalies);
+
         // IPv6 by the family; a family that says nothing falls back on the packet header's EtherType.
         Assert.Equal(["nflog", "ipv6"], _h.Dissect(NflogFrame(10, false, (9, new byte[40])), LinkTypes.NetfilterLog).Layers);
         Assert.Equal(["nflog", "ip", "icmp"], _h.Dissect(NflogFrame(0, false, (1, [0x08, 0x00, 1, 0]), (9, v4)), LinkTypes.NetfilterLog).Layers);

@@ -189,9 +189,22 @@ public class SmtpParsingApiTests
         Assert.False(SmtpAuth.TryGetCramMd5User(B64("b913a602c7eda7a495b4e6e7334d3890"), out _));   // no user
         Assert.False(SmtpAuth.TryGetXoauth2User(B64("auth=Bearer x\u0001\u0001"), out _));
         Assert.False(SmtpAuth.TryGetGs2User(B64("n,,r=nonce"), scram: true, out _));               // no n=
-        Assert.False(SmtpAuth.TryGetGs2User(B64("n,,\u0001auth=Bearer x"), scram: false, out _));   // no a=
         Assert.True(SmtpAuth.TryGetGs2User(B64("n,,n=a=3Db,r=x"), scram: true, out var user));
         Assert.Equal("a=b", user);
+    }
+
+    [Fact]
+    public void An_OAuth_response_with_a_long_token_or_no_authzid_is_well_formed()
+    {
+        static byte[] B64(string s) => B(Convert.ToBase64String(B(s)));
+        string token = new('x', 3000);   // Microsoft 365 JWTs run to a few thousand characters
+        Assert.True(SmtpAuth.TryGetXoauth2User(B64($"user=erin@example.org\u0001auth=Bearer {token}\u0001\u0001"), out var user));
+        Assert.Equal("erin@example.org", user);
+        Assert.True(SmtpAuth.TryGetGs2User(B64($"n,a=erin@example.org,\u0001auth=Bearer {token}\u0001\u0001"), scram: false, out user));
+        Assert.Equal("erin@example.org", user);
+        // RFC 7628: the authzid is optional; then the response is fine and names no user.
+        Assert.True(SmtpAuth.TryGetGs2User(B64("n,,\u0001host=mail.example.org\u0001auth=Bearer x\u0001\u0001"), scram: false, out user));
+        Assert.Null(user);
     }
 
     [Fact]

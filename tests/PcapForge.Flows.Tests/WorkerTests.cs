@@ -59,6 +59,22 @@ public class WorkerTests
     }
 
     [Fact]
+    public void A_routed_ipv6_packet_and_its_reply_have_one_owner()
+    {
+        // fd00::1 → next hop fd00::99 with a type 0 routing header whose final destination is fd00::2 (2 segments left);
+        // the reply fd00::2 → fd00::1 has none. The flow is keyed on fd00::2 both ways, so the partition must be too.
+        byte[] A = Convert.FromHexString("fd000000000000000000000000000001"), hop = Convert.FromHexString("fd000000000000000000000000000099"),
+            final = Convert.FromHexString("fd000000000000000000000000000002"), other = Convert.FromHexString("fd00000000000000000000000000000a");
+        byte[] udp = [0x14, 0xe9, 0x00, 0x35, 0x00, 0x08, 0x00, 0x00];
+        byte[] routing = [17, 4, 0, 2, 0, 0, 0, 0, .. other, .. final];
+        byte[] eth = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x86, 0xdd];
+        byte[] there = [.. eth, 0x60, 0, 0, 0, 0, (byte)(routing.Length + udp.Length), 43, 64, .. A, .. hop, .. routing, .. udp];
+        byte[] back = [.. eth, 0x60, 0, 0, 0, 0, (byte)udp.Length, 17, 64, .. final, .. A, .. udp];
+        var owners = Enumerable.Range(2, 7).Select(w => (HostPairPartition.Owner(there, 1, w), HostPairPartition.Owner(back, 1, w))).ToList();
+        Assert.All(owners, o => Assert.Equal(o.Item2, o.Item1));
+    }
+
+    [Fact]
     public void An_nflog_frame_goes_to_the_owner_of_the_packet_it_carries()
     {
         var ethernet = Frames.Tcp("10.1.2.3", 1000, "192.168.7.9", 80, Frames.Syn, 1, 0);

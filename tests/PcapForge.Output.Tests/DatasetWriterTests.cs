@@ -464,6 +464,40 @@ public class DatasetWriterTests
     }
 
     [Fact]
+    public void ForceNeverFollowsALinkOutOfTheOutput()
+    {
+        using var dir = new TempDirectory();
+        WriteEmpty(dir["elsewhere"], force: false, partition: true, Packets);          // another dataset
+        Directory.CreateDirectory(dir["out"]);
+        Directory.CreateSymbolicLink(dir["out/packets"], dir["elsewhere/packets"]);   // looks like out's packets table
+        File.CreateSymbolicLink(dir["out/anomalies.parquet"], dir["elsewhere/packets/part-00000.parquet"]);
+
+        using var writer = DatasetWriter.Create(new DatasetOptions(dir["out"], Force: true), [AllTypes]);
+        writer.Complete();
+
+        Assert.Empty(writer.Removed);
+        Assert.True(File.Exists(dir["elsewhere/packets/part-00000.parquet"]));
+    }
+
+    [Fact]
+    public void ForceLeavesAnotherDatasetsFilesThatOnlyLookLikeSiblings()
+    {
+        using var dir = new TempDirectory();
+        // capture.2024_05_01.parquet is the flows file of the dataset capture.2024_05_01, not a table of capture.parquet.
+        WriteEmpty(dir["capture.2024_05_01.parquet"], force: false, partition: false, AllTypes, Captures);
+        WriteEmpty(dir["capture.parquet"], force: false, partition: false, AllTypes, Packets);
+        // A damaged file whose footer would send a Parquet reader into a loop: PAR1, 10 bytes, length 10, PAR1.
+        File.WriteAllBytes(dir["capture.broken.parquet"], [.. "PAR1"u8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 0, 0, 0, .. "PAR1"u8]);
+
+        using var writer = DatasetWriter.Create(new DatasetOptions(dir["capture.parquet"], Force: true), [Captures]);
+        writer.Complete();
+
+        // This run writes no flows: the earlier run's capture.parquet (flows) and its packets go, the others stay.
+        Assert.Equal([dir["capture.packets.parquet"], dir["capture.parquet"]], writer.Removed.Order(StringComparer.Ordinal));
+        Assert.Equal(["capture.2024_05_01.captures.parquet", "capture.2024_05_01.parquet", "capture.broken.parquet", "capture.captures.parquet"], dir.Files());
+    }
+
+    [Fact]
     public void ForceAcrossLayoutsRemovesTheEarlierLayoutsFilesAndTheFoldersLeftEmpty()
     {
         using var dir = new TempDirectory();

@@ -16,8 +16,22 @@ internal sealed class ProbeConnection : IDisposable
     private readonly int _limit;
 
     public ProbeConnection(Socket socket, int limit)
-        : this(socket, new NetworkStream(socket, ownsSocket: false), limit)
+        : this(socket, Wrap(socket), limit)
     {
+    }
+
+    /// <summary>The socket's stream; a socket it cannot wrap (closed meanwhile) is closed, not leaked.</summary>
+    private static NetworkStream Wrap(Socket socket)
+    {
+        try
+        {
+            return new NetworkStream(socket, ownsSocket: false);
+        }
+        catch
+        {
+            ConnectScanner.Close(socket);
+            throw;
+        }
     }
 
     /// <param name="socket">The connection (closed with this).</param>

@@ -125,7 +125,17 @@ internal sealed class ServiceProber
         var socket = await reconnect(cancel).ConfigureAwait(false);
         if (socket is null)
             return null;
-        var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        SslStream tls;
+        try
+        {
+            tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        }
+        catch
+        {
+            ConnectScanner.Close(socket);
+            throw;
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(_options.Timeout);
         try
@@ -150,7 +160,8 @@ internal sealed class ServiceProber
             throw;
         }
 
-        var certificate = tls.RemoteCertificate as X509Certificate2;
+        // The caller owns the certificate SslStream hands out: it is released once its fields are read.
+        using var certificate = tls.RemoteCertificate as X509Certificate2;
         var session = new TlsSession(
             tls.SslProtocol switch
             {
