@@ -129,15 +129,11 @@ public sealed class Ipv6 : IDissector
             {
                 context.Add(_routingType, offset + 2, 1, data[offset + 2]);
                 context.Add(_segmentsLeft, offset + 3, 1, data[offset + 3]);
-                if (data[offset + 3] > 0 && FinalDestination(data.Slice(offset, length)) is int at)
-                {
+                var header = data.Slice(offset, length);
+                if (Ipv6Routing.FinalDestination(header) is int at)
                     finalDestination = offset + at;
-                    // Type 2 (Mobile IPv6) names the mobile node's home address, while its own packets back carry the
-                    // care-of address as their source (the home address is in a destination option): keyed on the
-                    // home address, the two directions would not meet. It counts for the checksum only.
-                    if (data[offset + 2] != 2)
-                        context.Add(_finalDst, finalDestination, 16);
-                }
+                if (Ipv6Routing.FlowDestination(header) is int key)
+                    context.Add(_finalDst, offset + key, 16);
             }
 
             if (next == Fragment)
@@ -185,25 +181,5 @@ public sealed class Ipv6 : IDissector
                 return DissectResult.NextPartial(offset, _ipProto, next, HeaderLength + payloadLength - offset);
         }
         return DissectResult.Next(offset, _ipProto, next, HeaderLength + payloadLength - offset);
-    }
-
-    /// <summary>
-    /// Offset in a routing header of the final destination it names: the last address of a type 0 (RFC 2460, deprecated
-    /// by RFC 5095 but still seen) or type 2 header (Mobile IPv6, RFC 6275: the home address), or Segment List[0] of a
-    /// segment routing header (type 4, RFC 8754 section 2); null for another type or a header too short for it.
-    /// </summary>
-    internal static int? FinalDestination(ReadOnlySpan<byte> header)
-    {
-        const int Addresses = 8, AddressLength = 16;
-        switch (header[2])
-        {
-            case 0 or 2:
-                int count = header[1] / 2;
-                return count > 0 && Addresses + count * AddressLength <= header.Length ? Addresses + (count - 1) * AddressLength : null;
-            case 4:
-                return Addresses + AddressLength <= header.Length ? Addresses : null;
-            default:
-                return null;
-        }
     }
 }

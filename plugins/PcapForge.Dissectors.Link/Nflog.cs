@@ -18,11 +18,10 @@ namespace PcapForge.Dissectors.Link;
 [DissectorExport("nflog")]
 public sealed class Nflog : IDissector
 {
-    private const int HeaderLength = 4;
-    private const int TlvHeaderLength = 4;
+    private const int HeaderLength = NflogLayout.HeaderLength;
 
     // nfnetlink_log.h attribute types.
-    private const int PacketHeader = 1, Mark = 2, InDevice = 4, OutDevice = 5, PhysInDevice = 6, PhysOutDevice = 7, Payload = 9, Prefix = 10, Uid = 11, Gid = 14;
+    private const int PacketHeader = 1, Mark = 2, InDevice = 4, OutDevice = 5, PhysInDevice = 6, PhysOutDevice = 7, Payload = NflogLayout.PayloadAttribute, Prefix = 10, Uid = 11, Gid = 14;
 
     // Address families (linux/socket.h).
     private const int AfInet = 2, AfInet6 = 10;
@@ -70,20 +69,19 @@ public sealed class Nflog : IDissector
         context.Add(_version, 1, 1, data[1]);
         context.Add(_resourceId, 2, 2, BinaryPrimitives.ReadUInt16BigEndian(data[2..]));
 
-        bool bigEndian = TlvsAreBigEndian(data);
+        bool bigEndian = NflogLayout.AttributesAreBigEndian(data);
         int etherType = -1;
         int offset = HeaderLength;
-        while (offset + TlvHeaderLength <= data.Length)
+        while (offset + NflogLayout.AttributeHeaderLength <= data.Length)
         {
-            int length = Read16(data[offset..], bigEndian);
-            int type = Read16(data[(offset + 2)..], bigEndian) & 0x7FFF;   // the top bit is NLA_F_NESTED
-            if (length < TlvHeaderLength || offset + length > data.Length)
+            var (length, type) = NflogLayout.Attribute(data[offset..], bigEndian);
+            if (length < NflogLayout.AttributeHeaderLength || offset + length > data.Length)
             {
                 context.Report(_badTlv, offset, $"attribute of type {type} claims {length} bytes at offset {offset} of {data.Length}");
                 return DissectResult.Done(data.Length);
             }
 
-            int value = offset + TlvHeaderLength, valueLength = length - TlvHeaderLength;
+            int value = offset + NflogLayout.AttributeHeaderLength, valueLength = length - NflogLayout.AttributeHeaderLength;
             switch (type)
             {
                 case PacketHeader when valueLength >= 3:
@@ -114,30 +112,9 @@ public sealed class Nflog : IDissector
                     break;
             }
 
-            offset += (length + 3) & ~3;
+            offset = NflogLayout.Next(offset, length);
         }
 
         return DissectResult.Done(data.Length);
     }
-
-    /// <summary>
-    /// The TLVs' byte order: the capturing host's. Little-endian unless the first attribute only makes sense read
-    /// big-endian: its length must fit the frame and its type be a known attribute number (under 64), which a
-    /// big-endian type read little-endian never is (type 1 reads as 256).
-    /// </summary>
-    internal static bool TlvsAreBigEndian(ReadOnlySpan<byte> data)
-    {
-        if (data.Length < HeaderLength + TlvHeaderLength)
-            return false;
-        var tlv = data[HeaderLength..];
-        bool littleFits = Plausible(BinaryPrimitives.ReadUInt16LittleEndian(tlv), BinaryPrimitives.ReadUInt16LittleEndian(tlv[2..]) & 0x7FFF, data.Length);
-        bool bigFits = Plausible(BinaryPrimitives.ReadUInt16BigEndian(tlv), BinaryPrimitives.ReadUInt16BigEndian(tlv[2..]) & 0x7FFF, data.Length);
-        return !littleFits && bigFits;
-    }
-
-    private static bool Plausible(int length, int type, int frameLength) =>
-        length >= TlvHeaderLength && HeaderLength + length <= frameLength && type is > 0 and < 64;
-
-    private static int Read16(ReadOnlySpan<byte> data, bool bigEndian) =>
-        bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(data) : BinaryPrimitives.ReadUInt16LittleEndian(data);
 }

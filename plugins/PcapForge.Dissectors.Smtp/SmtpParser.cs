@@ -1107,11 +1107,7 @@ internal sealed class SmtpParser : IStreamParser
             }
 
             if (refused)
-            {
-                RcptRejected ??= new List<string>();
-                if (!RcptRejected.Contains(address))
-                    RcptRejected.Add(address);
-            }
+                AddRejected(address);
         }
     }
 }

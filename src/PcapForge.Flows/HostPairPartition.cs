@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using PcapForge.Abstractions;
+using PcapForge.Abstractions.Dissection;
 
 namespace PcapForge.Flows;
 
@@ -82,7 +83,7 @@ public static class HostPairPartition
             case LinkTypes.Null or LinkTypes.Loop:
                 return NullHeader;
             case LinkTypes.NetfilterLog:
-                return NflogPayload(f);
+                return NflogLayout.PayloadOffset(f);
             default:
                 return -1;
         }
@@ -90,12 +91,12 @@ public static class HostPairPartition
 
     /// <summary>
     /// Offset in an IPv6 packet of the destination its flow is keyed on: the fixed header's (24), or, after hop-by-hop
-    /// and destination options headers, the final destination of a type 0 or 4 routing header with segments left (the
-    /// same rule as the Core plugin's Ipv6.FinalDestination), so that both directions of such a flow meet.
+    /// and destination options headers, the one a routing header names (<see cref="Ipv6Routing.FlowDestination"/>, as
+    /// the IPv6 dissector keys the flow), so that both directions of such a flow meet.
     /// </summary>
     private static int Ipv6FinalDestination(ReadOnlySpan<byte> p)
     {
-        const int Fixed = 40, Destination = 24;
+        const int Fixed = 40, Destination = 24, HopByHop = 0, Routing = 43, DestinationOptions = 60;
         byte next = p[6];
         int offset = Fixed;
         for (int count = 0; count < 8 && offset + 8 <= p.Length; count++)
@@ -103,47 +104,14 @@ public static class HostPairPartition
             int length = (p[offset + 1] + 1) * 8;
             if (offset + length > p.Length)
                 break;
-            if (next == 43)
-            {
-                byte type = p[offset + 2];
-                if (p[offset + 3] == 0 || type is not (0 or 4))
-                    break;
-                int at = type == 0 ? (p[offset + 1] / 2 > 0 ? 8 + (p[offset + 1] / 2 - 1) * 16 : -1) : 8;
-                return at >= 0 && at + 16 <= length ? offset + at : Destination;
-            }
-
-            if (next is not (0 or 60))
+            if (next == Routing)
+                return Ipv6Routing.FlowDestination(p.Slice(offset, length)) is int at ? offset + at : Destination;
+            if (next is not (HopByHop or DestinationOptions))
                 break;
             next = p[offset];
             offset += length;
         }
 
         return Destination;
-    }
-
-    /// <summary>
-    /// The value of an NFLOG frame's payload attribute (type 9) after the 4-byte header: TLVs of a 16-bit length and type
-    /// in the capturing host's byte order, padded to 4 bytes (the Link plugin's Nflog decodes the same layout; here
-    /// only the offset is wanted, and little-endian is tried first as there).
-    /// </summary>
-    private static int NflogPayload(ReadOnlySpan<byte> f)
-    {
-        if (f.Length < 8)
-            return -1;
-        // Little-endian unless the first attribute's length and type (a number under 64) only make sense big-endian.
-        int firstLength = BinaryPrimitives.ReadUInt16LittleEndian(f[4..]), firstType = BinaryPrimitives.ReadUInt16LittleEndian(f[6..]) & 0x7FFF;
-        bool big = !(firstLength >= 4 && 4 + firstLength <= f.Length && firstType is > 0 and < 64);
-        for (int offset = 4; offset + 4 <= f.Length;)
-        {
-            int length = big ? BinaryPrimitives.ReadUInt16BigEndian(f[offset..]) : BinaryPrimitives.ReadUInt16LittleEndian(f[offset..]);
-            int type = big ? BinaryPrimitives.ReadUInt16BigEndian(f[(offset + 2)..]) : BinaryPrimitives.ReadUInt16LittleEndian(f[(offset + 2)..]);
-            if (length < 4 || offset + length > f.Length)
-                return -1;
-            if ((type & 0x7FFF) == 9)
-                return offset + 4;
-            offset += (length + 3) & ~3;
-        }
-
-        return -1;
     }
 }

@@ -61,6 +61,19 @@ public static class DatasetLayout
     public static string FilePath(string primaryPath, string table) =>
         table == PrimaryTable ? primaryPath : $"{primaryPath[..^Extension.Length]}.{table}{Extension}";
 
+    /// <summary>
+    /// The table a file named <paramref name="fileName"/> holds as a sibling of the primary file <c>STEM.parquet</c>
+    /// (<c>STEM.&lt;table&gt;.parquet</c>, the inverse of <see cref="FilePath"/>); null when the name is not of that form.
+    /// </summary>
+    public static string? SiblingTable(string stem, string fileName)
+    {
+        if (fileName.Length <= stem.Length + 1 + Extension.Length || !fileName.StartsWith(stem, StringComparison.Ordinal)
+            || fileName[stem.Length] != '.' || !fileName.EndsWith(Extension, StringComparison.Ordinal))
+            return null;
+        string table = fileName[(stem.Length + 1)..^Extension.Length];
+        return IsTableName(table) ? table : null;
+    }
+
     /// <summary>The file of <paramref name="table"/> in the <see cref="DatasetLayoutKind.Directory"/> layout.</summary>
     public static string DirectoryPath(string directory, string table) => Path.Combine(directory, table + Extension);
 

@@ -228,8 +228,7 @@ public sealed class DatasetWriter : IDisposable
                 yield return (primary, DatasetLayout.PrimaryTable);
             foreach (string file in Directory.EnumerateFiles(directory, stem + ".*" + DatasetLayout.Extension).Where(IsRealFile))
             {
-                string table = Path.GetFileName(file)[(stem.Length + 1)..^DatasetLayout.Extension.Length];
-                if (DatasetLayout.IsTableName(table) && table != DatasetLayout.PrimaryTable)
+                if (DatasetLayout.SiblingTable(stem, Path.GetFileName(file)) is { } table && table != DatasetLayout.PrimaryTable)
                     yield return (file, table);
             }
 

@@ -102,17 +102,10 @@ internal static class DatasetDiscovery
         if (dot > 0 && DatasetLayout.IsTableName(stem[(dot + 1)..]) && File.Exists(Path.Combine(directory, stem[..dot] + DatasetLayout.Extension)))
             return stem[(dot + 1)..];
 
-        string prefix = stem + ".";
         foreach (string file in Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal))
         {
-            string other = Path.GetFileName(file);
-            if (other.Length > prefix.Length + DatasetLayout.Extension.Length && other.StartsWith(prefix, StringComparison.Ordinal)
-                && other.EndsWith(DatasetLayout.Extension, StringComparison.Ordinal))
-            {
-                string table = other[prefix.Length..^DatasetLayout.Extension.Length];
-                if (DatasetLayout.IsTableName(table))
-                    siblings.Add((table, file));
-            }
+            if (DatasetLayout.SiblingTable(stem, Path.GetFileName(file)) is { } table)
+                siblings.Add((table, file));
         }
 
         return siblings.Count > 0 ? DatasetLayout.PrimaryTable : stem;

@@ -21,7 +21,7 @@ internal sealed class ProbeConnection : IDisposable
     }
 
     /// <summary>The socket's stream; a socket it cannot wrap (closed meanwhile) is closed, not leaked.</summary>
-    private static NetworkStream Wrap(Socket socket)
+    internal static NetworkStream Wrap(Socket socket)
     {
         try
         {

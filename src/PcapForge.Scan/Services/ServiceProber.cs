@@ -125,17 +125,7 @@ internal sealed class ServiceProber
         var socket = await reconnect(cancel).ConfigureAwait(false);
         if (socket is null)
             return null;
-        SslStream tls;
-        try
-        {
-            tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
-        }
-        catch
-        {
-            ConnectScanner.Close(socket);
-            throw;
-        }
-
+        var tls = new SslStream(ProbeConnection.Wrap(socket), leaveInnerStreamOpen: false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(_options.Timeout);
         try
