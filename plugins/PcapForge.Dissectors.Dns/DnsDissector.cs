@@ -481,36 +481,36 @@ public sealed class DnsDissector : IStreamDissector
             bool hasQuestion = q?.HasQuestion ?? r!.Value.HasQuestion;
             ushort qtype = q?.QType ?? r!.Value.QType;
             ushort qclass = q?.QClass ?? r!.Value.QClass;
-            context.Records.Write(owner._table,
-            [
-                q?.Ts ?? responseTs,
-                (int)(q?.Id ?? rh!.Value.Id),
-                q is not null && r is not null ? (responseTs - q.Ts) / 1e9 : null,
-                q is not null ? q.Query : r!.Value.Query,
-                hasQuestion ? (int)qclass : null,
-                hasQuestion ? DnsTypes.ClassName(qclass) : null,
-                hasQuestion ? (int)qtype : null,
-                hasQuestion ? DnsTypes.TypeName(qtype) : null,
-                rh?.Rcode,
-                rh is { } h1 ? DnsTypes.RcodeName(h1.Rcode) : null,
-                rh?.Authoritative,
-                (rh ?? qh)!.Value.Truncated,
-                (qh ?? rh)!.Value.RecursionDesired,
-                rh?.RecursionAvailable,
-                (rh ?? qh)!.Value.Z,
-                r?.Answers,
-                r?.Ttls,
-                rh is { } h2 && h2.AnswerCount == 0 && h2.AuthorityCount == 0 && h2.AdditionalCount == 0,
-                Proto,
-                (qh ?? rh)!.Value.Opcode,
-                r?.Types,
-                rh is { } h3 ? (int)h3.AnswerCount : null,
-                rh is { } h4 ? (int)h4.AuthorityCount : null,
-                rh is { } h5 ? (int)h5.AdditionalCount : null,
-                q?.EdnsUdpSize,
-                q?.Frame,
-                r is not null ? responseFrame : null,
-            ]);
+            // Columns numbered as declared in Initialize.
+            var row = context.Records.BeginRow(owner._table);
+            row.Set(0, q?.Ts ?? responseTs)
+                .Set(1, (int)(q?.Id ?? rh!.Value.Id))
+                .Set(2, q is not null && r is not null ? (responseTs - q.Ts) / 1e9 : null)
+                .Set(3, q is not null ? q.Query : r!.Value.Query)
+                .Set(4, hasQuestion ? qclass : null)
+                .Set(5, hasQuestion ? DnsTypes.ClassName(qclass) : null)
+                .Set(6, hasQuestion ? qtype : null)
+                .Set(7, hasQuestion ? DnsTypes.TypeName(qtype) : null)
+                .Set(8, rh?.Rcode)
+                .Set(9, rh is { } h1 ? DnsTypes.RcodeName(h1.Rcode) : null)
+                .Set(10, rh?.Authoritative)
+                .Set(11, (rh ?? qh)!.Value.Truncated)
+                .Set(12, (qh ?? rh)!.Value.RecursionDesired)
+                .Set(13, rh?.RecursionAvailable)
+                .Set(14, (rh ?? qh)!.Value.Z)
+                .Set(15, r?.Answers)
+                .Set(16, r?.Ttls)
+                .Set(17, rh is { } h2 && h2.AnswerCount == 0 && h2.AuthorityCount == 0 && h2.AdditionalCount == 0)
+                .Set(18, Proto)
+                .Set(19, (qh ?? rh)!.Value.Opcode)
+                .Set(20, r?.Types)
+                .Set(21, rh?.AnswerCount)
+                .Set(22, rh?.AuthorityCount)
+                .Set(23, rh?.AdditionalCount)
+                .Set(24, q?.EdnsUdpSize)
+                .Set(25, q?.Frame)
+                .Set(26, r is not null ? responseFrame : null);
+            row.Commit();
         }
     }
 }

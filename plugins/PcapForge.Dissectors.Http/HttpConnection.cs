@@ -890,7 +890,12 @@ internal sealed class HttpConnection : IStreamParser
             Write(oldest);
     }
 
-    private void Write(HttpTransaction tx) => _context.Records.Write(_owner.Table, tx.ToValues());
+    private void Write(HttpTransaction tx)
+    {
+        var row = _context.Records.BeginRow(_owner.Table);
+        tx.WriteTo(row);
+        row.Commit();
+    }
 
     private void Confirm()
     {

@@ -28,7 +28,7 @@ public sealed class HttpDissector : IStreamDissector
     /// <summary>Bodies longer than this get no SHA-256 (a hash of a prefix would look like a file's and be wrong).</summary>
     public const long MaxHashedBodyLength = 16L * 1024 * 1024;
 
-    /// <summary>Columns of the <c>http</c> table, in the order <see cref="HttpTransaction.ToValues"/> fills them.</summary>
+    /// <summary>Columns of the <c>http</c> table, numbered from 0 as <see cref="HttpTransaction.WriteTo"/> sets them.</summary>
     internal static readonly ColumnDescriptor[] Columns =
     [
         new("ts", ColumnType.Timestamp, "Time of the first frame of the request (of the response when no request was seen)"),

@@ -1,3 +1,5 @@
+using PcapForge.Abstractions.Records;
+
 namespace PcapForge.Dissectors.Http;
 
 /// <summary>
@@ -31,11 +33,13 @@ internal sealed class HttpTransaction
     /// <summary>The final response (head and body) has been read, or abandoned.</summary>
     public bool ResponseDone;
 
-    /// <summary>The values in the order of <see cref="HttpDissector.Columns"/>.</summary>
-    public object?[] ToValues() =>
-    [
-        Ts, Depth, Method, Host, Uri, Referrer, Version, RequestVersion, UserAgent, Origin, Username,
-        RequestBodyLength, ResponseBodyLength, StatusCode, StatusMsg, InfoCode, InfoMsg, Server, Location,
-        RequestContentType, ResponseContentType, TransferEncoding, RequestFrame, ResponseFrame, RequestBodySha256, ResponseBodySha256,
-    ];
+    /// <summary>Sets the row's columns, numbered as <see cref="HttpDissector.Columns"/> declares them.</summary>
+    public void WriteTo(RecordRow row)
+    {
+        row.Set(0, Ts).Set(1, Depth).Set(2, Method).Set(3, Host).Set(4, Uri).Set(5, Referrer).Set(6, Version).Set(7, RequestVersion)
+            .Set(8, UserAgent).Set(9, Origin).Set(10, Username).Set(11, RequestBodyLength).Set(12, ResponseBodyLength)
+            .Set(13, StatusCode).Set(14, StatusMsg).Set(15, InfoCode).Set(16, InfoMsg).Set(17, Server).Set(18, Location)
+            .Set(19, RequestContentType).Set(20, ResponseContentType).Set(21, TransferEncoding).Set(22, RequestFrame)
+            .Set(23, ResponseFrame).Set(24, RequestBodySha256).Set(25, ResponseBodySha256);
+    }
 }

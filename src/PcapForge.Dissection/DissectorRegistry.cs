@@ -315,7 +315,7 @@ public sealed class DissectorRegistry
         public RecordTableHandle RecordTable(string name, string description, params ColumnDescriptor[] columns)
         {
             _records.Add(new RecordTableDescriptor(name, description, columns.ToArray()) { Protocol = _protocol?.Id ?? "" });
-            return new RecordTableHandle(_registry._recordTables.Count + _records.Count - 1);
+            return new RecordTableHandle(_registry._recordTables.Count + _records.Count - 1) { Columns = columns.Length };
         }
 
         private static readonly Regex SnakeCase = new("^[a-z][a-z0-9_]*$", RegexOptions.CultureInvariant);

@@ -202,7 +202,7 @@ public sealed class CaptureAnalysis
             .Set("options", _options.CommandLine)
             .Set("run_start", runStart)
             .Set("run_end", UnixNowNs());
-        _output.Write(capture.Table, capture.Values);
+        _output.Write(capture.Row);
     }
 
     /// <summary>Counts (and hashes) the bytes a reader takes from a stream.</summary>
@@ -287,10 +287,10 @@ public sealed class CaptureAnalysis
     {
         private readonly Lock _lock = new();
 
-        public void Write(Abstractions.Records.RecordTableDescriptor table, object?[] values)
+        public void Write(TableRow row)
         {
             lock (_lock)
-                inner.Write(table, values);
+                inner.Write(row);
         }
     }
 
@@ -461,7 +461,7 @@ public sealed class CaptureAnalysis
                     r.Set("icmp_type", l.IcmpType).Set("icmp_code", l.IcmpCode);
             }
 
-            _output.Write(r.Table, r.Values);
+            _output.Write(r.Row);
         }
 
         private string Protocols()
@@ -482,7 +482,7 @@ public sealed class CaptureAnalysis
         {
             // The stream parsers finish first: they may still confirm the service or write records.
             _streams.End(flow);
-            _output.Write(HostTables.Flows, _flowRows.Build(flow));
+            _output.Write(_flowRows.Build(flow));
             FlowsWritten++;
         }
     }
@@ -557,6 +557,7 @@ public sealed class CaptureAnalysis
         : Abstractions.Records.IRecordSink
     {
         private readonly List<(int Table, object?[] Row)> _pending = new();
+        private readonly RecordRows _rows = new(registry);
 
         public int Pending => _pending.Count;
 
@@ -582,10 +583,14 @@ public sealed class CaptureAnalysis
         public void Flush(Flow? flow)
         {
             var tables = registry.RecordTables;
-            foreach (var (table, row) in _pending)
+            foreach (var (table, values) in _pending)
             {
-                row[tables[table].IndexOf(DissectorRegistry.FlowUidColumn)] = flow?.Uid;
-                output.Write(tables[table], row);
+                values[tables[table].IndexOf(DissectorRegistry.FlowUidColumn)] = flow?.Uid;
+                var row = _rows.For(table);
+                if (row.TrySetValues(values, out string? problem))
+                    output.Write(row);
+                else
+                    anomalies.Frame("engine.record_invalid", problem);
             }
 
             _pending.Clear();
@@ -633,7 +638,7 @@ public sealed class CaptureAnalysis
             r.Clear();
             r.Set("ts", ts).Set("frame", frame).Set("flow_uid", flowUid).Set("scope", scope).Set("name", name).Set("detail", detail)
                 .Set("file_offset", offset).Set("capture_id", captureId);
-            output.Write(r.Table, r.Values);
+            output.Write(r.Row);
             Written++;
         }
     }

@@ -7,7 +7,7 @@ internal sealed class FlowRows
 {
     private readonly RowBuilder _row = new(HostTables.Flows);
 
-    public object?[] Build(Flow f)
+    public TableRow Build(Flow f)
     {
         bool v4 = f.IpVersion == 4;
         bool icmp = f.Key.Protocol is 1 or 58;
@@ -62,7 +62,7 @@ internal sealed class FlowRows
                 .Set("resp_zero_windows", r.ZeroWindows);
         }
 
-        return _row.Values;
+        return _row.Row;
     }
 
     public static string EndReason(FlowEndReason reason) => reason switch

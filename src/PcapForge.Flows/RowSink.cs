@@ -1,37 +1,45 @@
 using PcapForge.Abstractions.Records;
+using PcapForge.Output;
 
 namespace PcapForge.Flows;
 
-/// <summary>Where the analysis writes its rows: one call per row, values in the column order of the table's descriptor.</summary>
+/// <summary>Where the analysis writes its rows: one call per row, typed (<see cref="TableRow"/>), of any table.</summary>
 public interface IRowSink
 {
-    /// <summary>Writes a row; <paramref name="values"/> may be reused by the caller after the call.</summary>
-    void Write(RecordTableDescriptor table, object?[] values);
+    /// <summary>Writes a row; the caller reuses <paramref name="row"/> after the call.</summary>
+    void Write(TableRow row);
 }
 
-/// <summary>Fills a row of a table by column name; the indexes are resolved once.</summary>
+/// <summary>Fills a row of a host table by column name; the names are resolved to indexes once.</summary>
 internal sealed class RowBuilder
 {
     private readonly Dictionary<string, int> _index;
 
     public RowBuilder(RecordTableDescriptor table)
     {
-        Table = table;
+        Row = new TableRow(table);
         _index = table.Columns.Select((c, i) => (c.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
-        Values = new object?[table.Columns.Count];
     }
 
-    public RecordTableDescriptor Table { get; }
+    public TableRow Row { get; }
 
-    public object?[] Values { get; }
+    public RecordTableDescriptor Table => Row.Table;
 
     public int this[string column] => _index[column];
 
-    public RowBuilder Set(string column, object? value)
-    {
-        Values[_index[column]] = value;
-        return this;
-    }
+    public RowBuilder Set(string column, long? value) => Done(Row.Set(_index[column], value));
 
-    public void Clear() => Array.Clear(Values);
+    public RowBuilder Set(string column, int? value) => Done(Row.Set(_index[column], value));
+
+    public RowBuilder Set(string column, double? value) => Done(Row.Set(_index[column], value));
+
+    public RowBuilder Set(string column, bool? value) => Done(Row.Set(_index[column], value));
+
+    public RowBuilder Set(string column, string? value) => Done(Row.Set(_index[column], value));
+
+    public RowBuilder Set(string column, IReadOnlyList<string?>? value) => Done(Row.Set(_index[column], value));
+
+    public void Clear() => Row.Clear();
+
+    private RowBuilder Done(TableRow _) => this;
 }

@@ -1,6 +1,7 @@
 using PcapForge.Abstractions.Dissection;
 using PcapForge.Abstractions.Records;
 using PcapForge.Dissection;
+using PcapForge.Output;
 
 namespace PcapForge.Flows;
 
@@ -19,6 +20,8 @@ internal sealed class StreamDispatcher
     private readonly IRowSink _output;
     private readonly Action<Flow?, string, string> _anomaly;
     private readonly StreamDissectorEntry[] _entries;
+    private readonly RecordRows _rows;
+    private PluginRow?[] _pluginRows = [];
 
     public StreamDispatcher(DissectorRegistry registry, TcpReassemblyOptions options, IRowSink output, Action<Flow?, string, string> anomaly)
     {
@@ -28,6 +31,7 @@ internal sealed class StreamDispatcher
         _output = output;
         _anomaly = anomaly;
         _entries = registry.StreamDissectors.ToArray();
+        _rows = new RecordRows(registry);
         Any = _entries.Any(e => e.OnTcp);
         AnyUdp = _entries.Any(e => e.OnUdp);
     }
@@ -320,23 +324,58 @@ internal sealed class StreamDispatcher
 
         public void Write(RecordTableHandle table, object?[] values)
         {
-            var tables = owner._registry.RecordTables;
-            if ((uint)table.Id >= (uint)tables.Count || tables[table.Id].Protocol != entry.Id)
-            {
-                owner._anomaly(flow, "engine.record_invalid", $"stream dissector '{entry.Id}' wrote to a table it did not declare");
+            if (Written(table) is not { } written)
                 return;
+            var row = owner._rows.For(table.Id);
+            string? problem = null;
+            if (RecordValues.Row(written, values, flow.CaptureId, out problem) is { } boxed && row.TrySetValues(boxed, out problem))
+            {
+                row.Set(written.IndexOf(DissectorRegistry.FlowUidColumn), flow.Uid);
+                owner._output.Write(row);
             }
-
-            var written = tables[table.Id];
-            var row = RecordValues.Row(written, values, flow.CaptureId, out string? problem);
-            if (row is null)
+            else
             {
                 owner._anomaly(flow, "engine.record_invalid", $"stream dissector '{entry.Id}': {problem}");
+            }
+        }
+
+        public RecordRow BeginRow(RecordTableHandle table)
+        {
+            var written = Written(table);
+            var rows = owner._pluginRows;
+            int slot = written is null ? 0 : table.Id + 1;
+            if (slot >= rows.Length)
+                Array.Resize(ref owner._pluginRows, Math.Max(slot + 1, owner._registry.RecordTables.Count + 1));
+            var row = owner._pluginRows[slot] ??= new PluginRow(written is null ? null : owner._rows.For(table.Id));
+            row.Begin(this);
+            return row;
+        }
+
+        /// <summary>The table as written, when this slot's dissector declared it; otherwise null, and the anomaly reported.</summary>
+        private RecordTableDescriptor? Written(RecordTableHandle table)
+        {
+            var tables = owner._registry.RecordTables;
+            if ((uint)table.Id < (uint)tables.Count && tables[table.Id].Protocol == entry.Id)
+                return tables[table.Id];
+            owner._anomaly(flow, "engine.record_invalid", $"stream dissector '{entry.Id}' wrote to a table it did not declare");
+            return null;
+        }
+
+        /// <summary>A typed row is complete: the host's columns are set and it is written, unless a value did not fit.</summary>
+        public void Commit(TableRow? row, string? problem)
+        {
+            if (row is null)
+                return; // a table the dissector did not declare: reported at BeginRow
+            if (problem is not null)
+            {
+                owner._anomaly(flow, "engine.record_invalid", $"stream dissector '{entry.Id}': '{row.Table.Name}': {problem}");
                 return;
             }
 
-            row[written.IndexOf(DissectorRegistry.FlowUidColumn)] = flow.Uid;
-            owner._output.Write(written, row);
+            var table = row.Table;
+            row.Set(table.IndexOf(DissectorRegistry.FlowUidColumn), flow.Uid);
+            row.Set(table.IndexOf(DissectorRegistry.CaptureIdColumn), flow.CaptureId);
+            owner._output.Write(row);
         }
 
         public void Feed(StreamDirection direction, ReadOnlySpan<byte> data)
@@ -453,6 +492,87 @@ internal sealed class StreamDispatcher
             owner._anomaly(flow, "engine.dissector_exception",
                 $"stream dissector '{entry.Id}' ({Path.GetFileName(owner._registry.Sources[entry.Protocol])}) threw {e.GetType().Name}: {e.Message}; not called again for this flow");
         }
+    }
+
+    /// <summary>
+    /// The typed row a stream parser fills (<see cref="IRecordSink.BeginRow"/>): its columns are the plugin's, mapped
+    /// past the host's <c>flow_uid</c>; a value that does not fit its column is remembered and the row refused at commit.
+    /// One per record table and worker, reused row after row.
+    /// </summary>
+    private sealed class PluginRow(TableRow? row) : RecordRow
+    {
+        private Slot? _slot;
+        private string? _problem;
+
+        public void Begin(Slot slot)
+        {
+            _slot = slot;
+            _problem = null;
+            row?.Clear();
+        }
+
+        public override RecordRow Set(int column, bool? value) => value is { } v ? Put(column, row?.TrySet(Map(column), v), "Boolean") : Null(column);
+
+        public override RecordRow Set(int column, int? value) => value is { } v ? Put(column, row?.TrySet(Map(column), v), "Int32") : Null(column);
+
+        public override RecordRow Set(int column, long? value) => value is { } v ? Put(column, row?.TrySet(Map(column), v), "Int64") : Null(column);
+
+        public override RecordRow Set(int column, double? value) => value is { } v ? Put(column, row?.TrySet(Map(column), v), "Double") : Null(column);
+
+        public override RecordRow Set(int column, string? value) => Put(column, row?.TrySet(Map(column), value), "String");
+
+        public override RecordRow Set(int column, IReadOnlyList<string>? value) => Put(column, row?.TrySet(Map(column), value), "List<String>");
+
+        public override RecordRow SetText(int column, ReadOnlySpan<char> value) => Put(column, row?.TrySetText(Map(column), value), "String");
+
+        public override RecordRow SetUtf8(int column, ReadOnlySpan<byte> value) => Put(column, row?.TrySetUtf8(Map(column), value), "String");
+
+        public override void Commit()
+        {
+            var slot = _slot ?? throw new InvalidOperationException("Commit without BeginRow");
+            _slot = null;
+            slot.Commit(row, _problem);
+        }
+
+        /// <summary>The written table's index of the plugin's column, or -1 past its columns.</summary>
+        private int Map(int column) =>
+            row is null || (uint)column >= (uint)(row.Count - 2) ? -1 : DissectorRegistry.WrittenIndex(row.Table, column);
+
+        private PluginRow Null(int column)
+        {
+            int w = Map(column);
+            if (w >= 0)
+                row!.SetNull(w);
+            else
+                Put(column, false, "null");
+            return this;
+        }
+
+        private PluginRow Put(int column, bool? ok, string given)
+        {
+            if (ok == false && _problem is null)
+            {
+                int w = Map(column);
+                _problem = w < 0
+                    ? $"has {row!.Count - 2} columns, column {column} was set"
+                    : $"column '{row!.Table.Columns[w].Name}' is {row.TypeOf(w)}, got {given}";
+            }
+
+            return this;
+        }
+    }
+}
+
+/// <summary>One reused <see cref="TableRow"/> per record table a plugin declared, made when first written.</summary>
+internal sealed class RecordRows(DissectorRegistry registry)
+{
+    private TableRow?[] _rows = [];
+
+    public TableRow For(int table)
+    {
+        if (table >= _rows.Length)
+            Array.Resize(ref _rows, registry.RecordTables.Count);
+        return _rows[table] ??= new TableRow(registry.RecordTables[table]);
     }
 }
 

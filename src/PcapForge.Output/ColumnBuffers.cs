@@ -6,7 +6,7 @@ namespace PcapForge.Output;
 
 /// <summary>
 /// The rows of one column until they are written as part of a row group, in the typed form Parquet.Net takes
-/// (no boxed values are kept). Values were validated by <see cref="TableWriter.TryValidate"/> before they arrive.
+/// (no boxed values are kept). Values come from a <see cref="TableRow"/>, whose setters check their types.
 /// </summary>
 internal abstract class ColumnBuffer
 {
@@ -16,7 +16,8 @@ internal abstract class ColumnBuffer
     /// <summary>The field of the Parquet schema this column is written as.</summary>
     public abstract Field Field { get; }
 
-    public abstract void Add(object? value);
+    /// <summary>Buffers the value of column <paramref name="column"/> of <paramref name="row"/>.</summary>
+    public abstract void Add(TableRow row, int column);
 
     /// <summary>Writes the buffered values as this column's chunk of the row group.</summary>
     public abstract Task WriteAsync(ParquetRowGroupWriter rowGroup);
@@ -26,10 +27,10 @@ internal abstract class ColumnBuffer
 
     public static ColumnBuffer For(ColumnDescriptor column, int rowGroupRows) => column.Type switch
     {
-        ColumnType.Boolean => new ValueBuffer<bool>(column.Name, rowGroupRows, static v => (bool)v),
-        ColumnType.Int32 => new ValueBuffer<int>(column.Name, rowGroupRows, static v => (int)v),
-        ColumnType.Int64 or ColumnType.Timestamp => new ValueBuffer<long>(column.Name, rowGroupRows, static v => v is int i ? i : (long)v),
-        ColumnType.Double => new ValueBuffer<double>(column.Name, rowGroupRows, static v => (double)v),
+        ColumnType.Boolean => new ValueBuffer<bool>(column.Name, rowGroupRows),
+        ColumnType.Int32 => new ValueBuffer<int>(column.Name, rowGroupRows),
+        ColumnType.Int64 or ColumnType.Timestamp => new ValueBuffer<long>(column.Name, rowGroupRows),
+        ColumnType.Double => new ValueBuffer<double>(column.Name, rowGroupRows),
         ColumnType.String => new StringBuffer(column.Name, rowGroupRows),
         ColumnType.StringList => new StringListBuffer(column.Name, rowGroupRows),
         _ => throw new ArgumentOutOfRangeException(nameof(column), column.Type, $"column '{column.Name}'"),
@@ -53,23 +54,34 @@ internal sealed class ValueBuffer<T> : ColumnBuffer
 {
     private readonly DataField _field;
     private readonly int _rowGroupRows;
-    private readonly Func<object, T> _convert;
     private T?[] _values = [];
     private int _count;
 
-    public ValueBuffer(string name, int rowGroupRows, Func<object, T> convert)
+    public ValueBuffer(string name, int rowGroupRows)
     {
         _field = new DataField(name, typeof(T), isNullable: true);
         _rowGroupRows = rowGroupRows;
-        _convert = convert;
     }
 
     public override Field Field => _field;
 
-    public override void Add(object? value)
+    public override void Add(TableRow row, int column)
     {
         Grow(ref _values, _count + 1, _rowGroupRows);
-        _values[_count++] = value is null ? null : _convert(value);
+        _values[_count++] = row.IsNull(column) ? null : Read(row, column);
+    }
+
+    // One of these is kept per instantiation: T is a value type, so the JIT compiles ValueBuffer<T> once per T and
+    // drops the other branches (and the boxing casts) as constants.
+    private static T Read(TableRow row, int column)
+    {
+        if (typeof(T) == typeof(long))
+            return (T)(object)row.Number(column);
+        if (typeof(T) == typeof(int))
+            return (T)(object)(int)row.Number(column);
+        if (typeof(T) == typeof(double))
+            return (T)(object)row.Double(column);
+        return (T)(object)(row.Number(column) != 0);
     }
 
     public override Task WriteAsync(ParquetRowGroupWriter rowGroup) =>
@@ -96,14 +108,17 @@ internal sealed class CharArena
     private readonly List<char[]> _chunks = [];
     private int _used;
 
-    /// <summary>The characters of <paramref name="value"/> as memory that stays valid until <see cref="Clear"/>.</summary>
-    public ReadOnlyMemory<char> Add(string value)
+    /// <summary>
+    /// The characters of <paramref name="value"/> (of <paramref name="whole"/> when given, which is then the same
+    /// text as a string) as memory that stays valid until <see cref="Clear"/>.
+    /// </summary>
+    public ReadOnlyMemory<char> Add(ReadOnlySpan<char> value, string? whole = null)
     {
         if (value.Length == 0)
             return ReadOnlyMemory<char>.Empty;
-        // A string longer than a quarter of the largest chunk is rare (a huge header value); it is kept as it is.
+        // A string longer than a quarter of the largest chunk is rare (a huge header value); it is kept as a string.
         if (value.Length > MaxChunkChars / 4)
-            return value.AsMemory();
+            return (whole ?? new string(value)).AsMemory();
         if (_chunks.Count == 0 || _used + value.Length > _chunks[^1].Length)
         {
             int size = _chunks.Count == 0 ? FirstChunkChars : Math.Min(_chunks[^1].Length * 2, MaxChunkChars);
@@ -149,14 +164,15 @@ internal sealed class StringBuffer : ColumnBuffer
 
     public override Field Field => _field;
 
-    public override void Add(object? value)
+    public override void Add(TableRow row, int column)
     {
         Grow(ref _definitions, _count + 1, _rowGroupRows);
-        _definitions[_count++] = value is null ? 0 : 1;
-        if (value is null)
+        bool isNull = row.IsNull(column);
+        _definitions[_count++] = isNull ? 0 : 1;
+        if (isNull)
             return;
         Grow(ref _values, _valueCount + 1, _rowGroupRows);
-        _values[_valueCount++] = _chars.Add((string)value);
+        _values[_valueCount++] = _chars.Add(row.Text(column), row.StringObject(column));
     }
 
     public override Task WriteAsync(ParquetRowGroupWriter rowGroup) =>
@@ -205,9 +221,9 @@ internal sealed class StringListBuffer : ColumnBuffer
 
     public override Field Field => _field;
 
-    public override void Add(object? value)
+    public override void Add(TableRow row, int column)
     {
-        var list = (IReadOnlyList<string?>?)value;
+        var list = row.List(column);
         if (list is null || list.Count == 0)
         {
             AddLevel(list is null ? NullList : EmptyList, 0);
@@ -221,7 +237,7 @@ internal sealed class StringListBuffer : ColumnBuffer
             if (item is not null)
             {
                 Grow(ref _values, _valueCount + 1, _rowGroupRows);
-                _values[_valueCount++] = _chars.Add(item);
+                _values[_valueCount++] = _chars.Add(item, item);
             }
         }
     }

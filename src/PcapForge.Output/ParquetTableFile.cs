@@ -97,15 +97,14 @@ internal sealed class ParquetTableFile : IDisposable
 
     private long _bufferedBytes;
 
-    /// <summary>Buffers one row (already validated); a full buffer is written as a row group.</summary>
-    public void Append(object?[] values)
+    /// <summary>Buffers one row; a full buffer is written as a row group.</summary>
+    public void Append(TableRow row)
     {
         long bytes = 0;
         for (int i = 0; i < _columns.Length; i++)
         {
-            object? value = values[i];
-            _columns[i].Add(value);
-            bytes += EstimatedSize(value);
+            _columns[i].Add(row, i);
+            bytes += EstimatedSize(row, i);
         }
 
         _bufferedBytes += bytes;
@@ -114,13 +113,24 @@ internal sealed class ParquetTableFile : IDisposable
             WriteRowGroup();
     }
 
-    /// <summary>Rough bytes a buffered value holds: a string object and its UTF-16 characters, or one slot.</summary>
-    private static long EstimatedSize(object? value) => value switch
+    /// <summary>Rough bytes a buffered value holds: a string's UTF-16 characters and its slot, or one slot.</summary>
+    private static long EstimatedSize(TableRow row, int column)
     {
-        string s => 32 + 2L * s.Length,
-        IReadOnlyList<string> list => 32 + list.Sum(e => 32 + 2L * (e?.Length ?? 0)),
-        _ => 16,
-    };
+        if (row.IsNull(column))
+            return 16;
+        switch (row.TypeOf(column))
+        {
+            case ColumnType.String:
+                return 32 + 2L * row.Text(column).Length;
+            case ColumnType.StringList:
+                long bytes = 32;
+                foreach (string? e in row.List(column)!)
+                    bytes += 32 + 2L * (e?.Length ?? 0);
+                return bytes;
+            default:
+                return 16;
+        }
+    }
 
     /// <summary>Writes the rows still buffered and the footer, and closes the file (still under its temporary name).</summary>
     public void Finish()

@@ -27,6 +27,9 @@ public sealed class TableWriter
     private readonly SortedDictionary<long, ParquetTableFile> _partitions = new();
     private ParquetTableFile? _unpartitioned;
 
+    /// <summary>The row boxed values are converted into (<see cref="Append(object?[])"/>).</summary>
+    private TableRow? _boxed;
+
     internal TableWriter(DatasetWriter owner, RecordTableDescriptor descriptor, DatasetLayoutKind layout, string target, int rowGroupRows)
     {
         _owner = owner;
@@ -79,17 +82,37 @@ public sealed class TableWriter
     }
 
     /// <summary>
-    /// Appends one row. Throws <see cref="ArgumentException"/> (see <see cref="TryValidate"/>) when it does not fit the
-    /// table; nothing is appended then. The values are copied: the caller may reuse the array (and its lists).
+    /// Appends one row of boxed values. Throws <see cref="ArgumentException"/> (see <see cref="TryValidate"/>) when it
+    /// does not fit the table; nothing is appended then. The values are copied: the caller may reuse the array (and its lists).
     /// </summary>
     public void Append(object?[] values)
     {
         _owner.ThrowIfClosed();
         if (!TryValidate(values, out string? problem))
             throw new ArgumentException(problem, nameof(values));
-        FileFor(values).Append(values);
+        _boxed ??= new TableRow(Descriptor);
+        if (!_boxed.TrySetValues(values, out problem))
+            throw new ArgumentException(problem, nameof(values));
+        Append(_boxed);
+    }
+
+    /// <summary>
+    /// Appends one typed row, made for this table (its <see cref="TableRow.Table"/> has this table's columns). The
+    /// values are copied: the caller may reuse the row.
+    /// </summary>
+    public void Append(TableRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        _owner.ThrowIfClosed();
+        if (!ReferenceEquals(row.Table, Descriptor) && !SameColumns(row.Table, Descriptor))
+            throw new ArgumentException($"a row of table '{row.Table.Name}' is not a row of '{Descriptor.Name}'", nameof(row));
+        FileFor(row).Append(row);
         Rows++;
     }
+
+    private static bool SameColumns(RecordTableDescriptor a, RecordTableDescriptor b) =>
+        a.Name == b.Name && a.Columns.Count == b.Columns.Count &&
+        a.Columns.Zip(b.Columns).All(p => p.First.Name == p.Second.Name && p.First.Type == p.Second.Type);
 
     private static bool Fits(ColumnType type, object value) => type switch
     {
@@ -103,14 +126,14 @@ public sealed class TableWriter
         _ => false,
     };
 
-    private ParquetTableFile FileFor(object?[] values)
+    private ParquetTableFile FileFor(TableRow row)
     {
         if (_file is not null)
             return _file;
         if (_timestampColumn < 0)
             return _unpartitioned ??= CreateFile(DatasetLayout.UnpartitionedPath(_target, Descriptor.Name));
 
-        long day = values[_timestampColumn] is long ns ? FloorDiv(ns, NanosecondsPerDay) : NullDay;
+        long day = row.IsNull(_timestampColumn) ? NullDay : FloorDiv(row.Number(_timestampColumn), NanosecondsPerDay);
         if (!_partitions.TryGetValue(day, out var file))
         {
             DateOnly? date = day == NullDay ? null : DateOnly.FromDayNumber(checked(UnixEpochDayNumber + (int)day));

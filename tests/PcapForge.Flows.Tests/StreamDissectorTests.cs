@@ -27,6 +27,30 @@ public class StreamDissectorTests
         Assert.Equal(5L, lines[0]["frame"]);
     }
 
+    /// <summary>
+    /// The typed record path (IRecordSink.BeginRow) the toy line parser writes through: a value its column does not take,
+    /// or a column past the table's, refuses that row with engine.record_invalid naming it; the rows around it, written
+    /// through the same reused row, are whole.
+    /// </summary>
+    [Fact]
+    public void A_typed_row_with_a_value_its_column_does_not_take_is_refused_and_the_next_rows_are_whole()
+    {
+        var c = Handshake();
+        c.C(Ack | Psh, "TOY cafe\nTOY bad-type\nTOY next\nTOY bad-column\nTOY last\n").C(Fin | Ack).S(Fin | Ack).C(Ack);
+        var rows = Analyzer.Run(c.Frames);
+        var lines = rows["toy_lines"];
+        Assert.Equal(["cafe", "next", "last"], lines.Select(l => (string)l["word"]!));
+        Assert.Equal([4L, 4L, 4L], lines.Select(l => (long)l["frame"]!));
+        Assert.All(lines, l => Assert.Equal(false, l["after_gap"]));
+        Assert.All(lines, l => Assert.Equal(rows["flows"][0]["flow_uid"], l["flow_uid"]));
+        var invalid = rows["anomalies"].Where(a => (string)a["name"]! == "engine.record_invalid").Select(a => (string)a["detail"]!).ToList();
+        Assert.Equal(
+        [
+            "stream dissector 'toyline': 'toy_lines': column 'frame' is Int64, got Double",
+            "stream dissector 'toyline': 'toy_lines': has 5 columns, column 5 was set",
+        ], invalid);
+    }
+
     [Fact]
     public void Other_protocols_are_rejected_and_leave_no_service()
     {

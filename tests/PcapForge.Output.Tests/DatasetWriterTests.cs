@@ -41,6 +41,19 @@ public class DatasetWriterTests
         [1L, Array.Empty<string>(), Nanos, int.MinValue, long.MaxValue, double.NaN, "\t\n", null],
     ];
 
+    /// <summary><see cref="AllTypesRows"/> as DuckDB reads them back (<see cref="ReadAllTypes"/>).</summary>
+    private static readonly string[] AllTypesShown =
+    [
+        "1700000000123456789 | [a, b] | -1 | -7 | 5 | 0.1 | héllo, \"world\" | True",
+        "NULL | NULL | NULL | NULL | NULL | NULL | NULL | NULL",
+        "0 | [, NULL, z] | 4102444800000000001 | 2147483647 | -9223372036854775808 | -1.5E+300 |  | False",
+        "1 | [] | 1700000000123456789 | -2147483648 | 9223372036854775807 | NaN | \t\n | NULL",
+    ];
+
+    private static List<string> ReadAllTypes(string path) =>
+        Duck.Rows($"SELECT epoch_ns(ts), tags, epoch_ns(last_ts), n32, n64, x, s, b FROM read_parquet('{path}')")
+            .Select(r => string.Join(" | ", r.Select(Duck.Show))).ToList();
+
     private static IReadOnlyList<string> WriteAllTypes(string outPath)
     {
         using var writer = DatasetWriter.Create(new DatasetOptions(outPath), [AllTypes]);
@@ -58,15 +71,7 @@ public class DatasetWriterTests
         string path = dir["all.parquet"];
         Assert.Equal([path], WriteAllTypes(path));
 
-        var rows = Duck.Rows($"SELECT epoch_ns(ts), tags, epoch_ns(last_ts), n32, n64, x, s, b FROM read_parquet('{path}')");
-        var shown = rows.Select(r => string.Join(" | ", r.Select(Duck.Show))).ToList();
-        Assert.Equal(
-        [
-            "1700000000123456789 | [a, b] | -1 | -7 | 5 | 0.1 | héllo, \"world\" | True",
-            "NULL | NULL | NULL | NULL | NULL | NULL | NULL | NULL",
-            "0 | [, NULL, z] | 4102444800000000001 | 2147483647 | -9223372036854775808 | -1.5E+300 |  | False",
-            "1 | [] | 1700000000123456789 | -2147483648 | 9223372036854775807 | NaN | \t\n | NULL",
-        ], shown);
+        Assert.Equal(AllTypesShown, ReadAllTypes(path));
         Assert.Equal("2023-11-14 22:13:20.123456789", Duck.Scalar($"SELECT ts::VARCHAR FROM read_parquet('{path}') LIMIT 1"));
     }
 
@@ -562,6 +567,70 @@ public class DatasetWriterTests
         e = Assert.Throws<ArgumentException>(() => writer.Table("http"));
         Assert.Contains("'http'", e.Message);
         Assert.Contains("flows", e.Message);
+    }
+
+    /// <summary>
+    /// The typed path (TableRow, what the analysis and the plugins' BeginRow use): the same values as the boxed rows of
+    /// <see cref="EveryColumnTypeReadsBackFromDuckDbWithItsValuesAndNulls"/>, set through one reused row, strings given as
+    /// a string, as characters and as UTF-8; a column set in one row must not leak into the next.
+    /// </summary>
+    [Fact]
+    public void TypedRowsReadBackAsTheBoxedOnesAndOneRowIsReusedWithoutLeaks()
+    {
+        using var dir = new TempDirectory();
+        string path = dir["typed.parquet"];
+        using (var writer = DatasetWriter.Create(new DatasetOptions(path), [AllTypes]))
+        {
+            var table = writer.Table("flows");
+            var row = new TableRow(AllTypes);
+            row.Set(0, Nanos).Set(1, new[] { "a", "b" }).Set(2, -1L).Set(3, -7).Set(4, 5).Set(5, 0.1).Set(6, "héllo, \"world\"").Set(7, true);
+            table.Append(row);
+            row.Clear();
+            table.Append(row);
+            row.Clear();
+            Assert.True(row.TrySet(0, 0L));
+            Assert.True(row.TrySet(1, new List<string?> { "", null, "z" }));
+            Assert.True(row.TrySet(2, 4_102_444_800_000_000_001));
+            Assert.True(row.TrySet(3, int.MaxValue));
+            Assert.True(row.TrySet(4, long.MinValue));
+            Assert.True(row.TrySet(5, -1.5e300));
+            Assert.True(row.TrySetText(6, "".AsSpan()));
+            Assert.True(row.TrySet(7, false));
+            table.Append(row);
+            row.Clear();
+            row.Set(0, 1L).Set(1, Array.Empty<string>()).Set(2, Nanos).Set(3, int.MinValue).Set(4, long.MaxValue).Set(5, double.NaN);
+            Assert.True(row.TrySetUtf8(6, "\t\n"u8));
+            table.Append(row);
+            writer.Complete();
+        }
+
+        Assert.Equal(AllTypesShown, ReadAllTypes(path));
+    }
+
+    [Fact]
+    public void TypedSettersTakeOnlyWhatTheColumnTakesAndTheHostsSettersSayWhy()
+    {
+        var row = new TableRow(AllTypes);
+        Assert.False(row.TrySet(3, 5L));                 // n32 is Int32: no long
+        Assert.True(row.TrySet(4, 5));                   // n64 is Int64: an int widens
+        Assert.True(row.TrySet(0, 5));                   // so does a Timestamp
+        Assert.False(row.TrySet(5, 1));                  // x is Double: no int
+        Assert.False(row.TrySet(1, "a"));                // tags is a list
+        Assert.False(row.TrySetUtf8(3, "5"u8));          // text only into a String column
+        Assert.False(row.TrySet(8, 1L));                 // no such column
+        Assert.False(row.TrySet(-1, "x"));
+        var e = Assert.Throws<ArgumentException>(() => row.Set(3, 5L));
+        Assert.Equal("table 'flows', column 'n32' (Int32): expected int, got Int64", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => row.Set(8, (string?)null));
+
+        // Invalid UTF-8 becomes U+FFFD, as the boxed path's Encoding.UTF8.GetString does; staged text survives another set.
+        Assert.True(row.TrySetUtf8(6, [0x61, 0xFF, 0x62]));
+        Assert.True(row.TrySetText(6, "ignored".AsSpan()));
+        Assert.True(row.TrySetUtf8(6, "ok \u00e9"u8));
+        Assert.Equal("ok \u00e9", row[6]);
+        Assert.True(row.TrySetUtf8(6, [0x61, 0xFF, 0x62]));
+        Assert.Equal("a\uFFFDb", row[6]);
+        Assert.Equal(new object?[] { 5L, null, null, null, 5L, null, "a\uFFFDb", null }, row.ToValues());
     }
 
     [Fact]

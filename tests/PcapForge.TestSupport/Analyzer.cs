@@ -17,8 +17,10 @@ public sealed class MemoryRows : IRowSink
 
     public List<Dictionary<string, object?>> this[string table] => Tables.TryGetValue(table, out var rows) ? rows : [];
 
-    public void Write(RecordTableDescriptor table, object?[] values)
+    public void Write(TableRow written)
     {
+        var table = written.Table;
+        var values = written.ToValues();
         Assert.Equal(table.Columns.Count, values.Length);
         var row = new Dictionary<string, object?>();
         for (int i = 0; i < values.Length; i++)

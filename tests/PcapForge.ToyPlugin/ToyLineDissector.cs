@@ -1,4 +1,3 @@
-using System.Text;
 using PcapForge.Abstractions.Dissection;
 using PcapForge.Abstractions.Records;
 
@@ -73,8 +72,21 @@ public sealed class ToyLineDissector : IStreamDissector
                     context.Confirm();
                 }
 
-                context.Records.Write(owner._lines, [context.CurrentTimestampNs, direction == StreamDirection.FromOriginator,
-                    Encoding.ASCII.GetString(line[Prefix.Length..]), context.CurrentFrame, _afterGap[d]]);
+                // One record per line, through the typed row: columns numbered as declared, the word decoded from
+                // its UTF-8 bytes by the host (no string made here). Test hooks: "TOY bad-type" sets a column with
+                // a value its type does not take, "TOY bad-column" a column the table does not have.
+                var word = line[Prefix.Length..];
+                var row = context.Records.BeginRow(owner._lines)
+                    .Set(0, context.CurrentTimestampNs)
+                    .Set(1, direction == StreamDirection.FromOriginator)
+                    .SetUtf8(2, word)
+                    .Set(3, context.CurrentFrame)
+                    .Set(4, _afterGap[d]);
+                if (word.SequenceEqual("bad-type"u8))
+                    row.Set(3, 1.5);
+                if (word.SequenceEqual("bad-column"u8))
+                    row.Set(5, "x");
+                row.Commit();
                 _afterGap[d] = false;
                 // "TOY watch": parsing goes on, and OnEnd writes a last line "(end)" with the frame it was called at.
                 if (line[Prefix.Length..].SequenceEqual("watch"u8))

@@ -41,8 +41,9 @@ internal sealed class DatasetRows(DatasetWriter writer) : IRowSink
 {
     private readonly Dictionary<string, TableWriter> _tables = new(StringComparer.Ordinal);
 
-    public void Write(Abstractions.Records.RecordTableDescriptor table, object?[] values)
+    public void Write(TableRow row)
     {
+        var table = row.Table;
         if (!_tables.TryGetValue(table.Name, out var t))
         {
             _tables[table.Name] = t = writer.Table(table.Name);
@@ -50,7 +51,7 @@ internal sealed class DatasetRows(DatasetWriter writer) : IRowSink
 
         try
         {
-            t.Append(values);
+            t.Append(row);
         }
         catch (IOException e)
         {
