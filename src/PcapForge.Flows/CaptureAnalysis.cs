@@ -79,7 +79,10 @@ public sealed class CaptureAnalysis
         Task<string>? sha = _options.HashInput ? Task.Run(() => Sha256(path, cancel), cancel) : null;
         // A compressed capture is decompressed as it is read: one reader, one thread.
         int count = first.Compression == CaptureCompression.None ? Math.Max(1, _options.Workers) : 1;
-        IRowSink output = count > 1 ? new LockedRows(_output) : _output;
+        // Each worker writes its rows through a writer of its own when the output allows it, else under one lock.
+        var concurrent = count > 1 ? _output as IConcurrentRowSink : null;
+        IRowSink shared = count > 1 && concurrent is null ? new LockedRows(_output) : _output;
+        var sinks = new IRowSink[count];
         var workers = new Worker[count];
         try
         {
@@ -87,7 +90,8 @@ public sealed class CaptureAnalysis
             {
                 var reader = i == 0 ? first : CaptureReader.Open(path);
                 var engine = i == 0 ? _engine : new DissectionEngine(_engine.Registry);
-                workers[i] = new Worker(engine, output, _options, captureId, reader, i, count);
+                sinks[i] = concurrent?.CreateWriter() ?? shared;
+                workers[i] = new Worker(engine, sinks[i], _options, captureId, reader, i, count);
             }
 
             readerAnomalies.Target = workers[0].Anomalies;
@@ -122,6 +126,8 @@ public sealed class CaptureAnalysis
 
             for (int i = 1; i < count; i++)
                 threads[i].Join();
+            foreach (var sink in sinks)
+                (sink as IDisposable)?.Dispose();
             if (failures.FirstOrDefault(f => f is not null) is { } failure)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
 

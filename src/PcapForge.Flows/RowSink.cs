@@ -10,6 +10,16 @@ public interface IRowSink
     void Write(TableRow row);
 }
 
+/// <summary>
+/// A row sink several threads write to at once (the analysis' workers), each through a writer of its own that takes no
+/// lock per row. A sink without this is shared under one lock.
+/// </summary>
+public interface IConcurrentRowSink : IRowSink
+{
+    /// <summary>A writer for one thread; disposing it (when the thread is done) queues what it still buffers.</summary>
+    IRowSink CreateWriter();
+}
+
 /// <summary>Fills a row of a host table by column name; the names are resolved to indexes once.</summary>
 internal sealed class RowBuilder
 {

@@ -65,6 +65,7 @@ internal sealed class StreamDispatcher
         var peer = isOrig ? flow.RespTcp! : flow.OrigTcp!;
         if ((ip.TcpFlags & TcpAck) != 0 && peer.Started && streams.Streams[1 - dir].PendingBytes > 0)
             streams.Streams[1 - dir].Acknowledged(peer.Relative(ip.Ack), streams.Targets[1 - dir]);
+        streams.ForgetRejected();
         if (!streams.AnyListening)
             Quiet(flow, streams);
         else if (flow.Closed && streams.Streams[0].PendingBytes == 0 && streams.Streams[1].PendingBytes == 0)
@@ -88,6 +89,7 @@ internal sealed class StreamDispatcher
                 slot.Datagram(direction, payload);
         }
 
+        streams.ForgetRejected();
         if (!streams.AnyListening)
             Quiet(flow, streams);
     }
@@ -224,6 +226,25 @@ internal sealed class StreamDispatcher
 
                 return false;
             }
+        }
+
+        /// <summary>
+        /// Drops the slots of parsers that rejected the flow (most TCP flows are offered to four heuristic parsers
+        /// and keep one), so they die young instead of living, and being promoted by every collection, as long as
+        /// the flow. Not during delivery: the loops over <see cref="Slots"/> are done by then.
+        /// </summary>
+        public void ForgetRejected()
+        {
+            var slots = Slots;
+            int kept = 0;
+            for (int i = 0; i < slots.Count; i++)
+            {
+                if (!slots[i].Rejected)
+                    slots[kept++] = slots[i];
+            }
+
+            if (kept > 0 && kept < slots.Count)
+                slots.RemoveRange(kept, slots.Count - kept);
         }
 
         /// <summary>Every parser rejected or stopped listening: bytes are no longer reassembled nor delivered.</summary>

@@ -25,6 +25,9 @@ internal abstract class ColumnBuffer
     /// <summary>Forgets the buffered values (the arrays are kept for the next row group).</summary>
     public abstract void Clear();
 
+    /// <summary>An empty buffer of the same column, with the same schema field (Parquet.Net writes only the fields of its schema).</summary>
+    public abstract ColumnBuffer Twin();
+
     public static ColumnBuffer For(ColumnDescriptor column, int rowGroupRows) => column.Type switch
     {
         ColumnType.Boolean => new ValueBuffer<bool>(column.Name, rowGroupRows),
@@ -58,10 +61,17 @@ internal sealed class ValueBuffer<T> : ColumnBuffer
     private int _count;
 
     public ValueBuffer(string name, int rowGroupRows)
+        : this(new DataField(name, typeof(T), isNullable: true), rowGroupRows)
     {
-        _field = new DataField(name, typeof(T), isNullable: true);
+    }
+
+    private ValueBuffer(DataField field, int rowGroupRows)
+    {
+        _field = field;
         _rowGroupRows = rowGroupRows;
     }
+
+    public override ColumnBuffer Twin() => new ValueBuffer<T>(_field, _rowGroupRows);
 
     public override Field Field => _field;
 
@@ -94,8 +104,9 @@ internal sealed class ValueBuffer<T> : ColumnBuffer
 /// The characters of a column's buffered strings, copied into large chunks. A buffered row group holds its strings for
 /// seconds while the flows go on; as string objects they would survive every collection of the young generations in
 /// between and be copied along (measured: 20 collections, all of generation 1, pausing the analysis 340 ms on the 1 GB
-/// benchmark). Copied here, each string dies young where it was made, and the chunks, big enough for the large-object
-/// heap, are kept for the next row group.
+/// benchmark). Copied here, each string dies young where it was made. The chunks are kept and filled again by the next
+/// row group: made anew for each one, the chunks under the large-object threshold (8 to 64 KiB) were themselves
+/// promoted by every young collection, and the larger ones triggered collections of their own.
 /// </summary>
 internal sealed class CharArena
 {
@@ -106,6 +117,9 @@ internal sealed class CharArena
     private const int MaxChunkChars = 256 * 1024;
 
     private readonly List<char[]> _chunks = [];
+
+    /// <summary>The chunk being filled (== the number of chunks before the first), and how much of it is used.</summary>
+    private int _current;
     private int _used;
 
     /// <summary>
@@ -119,25 +133,33 @@ internal sealed class CharArena
         // A string longer than a quarter of the largest chunk is rare (a huge header value); it is kept as a string.
         if (value.Length > MaxChunkChars / 4)
             return (whole ?? new string(value)).AsMemory();
-        if (_chunks.Count == 0 || _used + value.Length > _chunks[^1].Length)
+        // The next chunk with room, past those the value does not fit in (their rest stays unused this row group).
+        while (_current < _chunks.Count && _used + value.Length > _chunks[_current].Length)
         {
-            int size = _chunks.Count == 0 ? FirstChunkChars : Math.Min(_chunks[^1].Length * 2, MaxChunkChars);
-            _chunks.Add(new char[Math.Max(size, value.Length)]);
+            _current++;
             _used = 0;
         }
 
-        var chunk = _chunks[^1];
+        if (_current == _chunks.Count)
+        {
+            int size = _chunks.Count == 0 ? FirstChunkChars : Math.Min(_chunks[^1].Length * 2, MaxChunkChars);
+            _chunks.Add(new char[Math.Max(size, value.Length)]);
+        }
+
+        var chunk = _chunks[_current];
         value.CopyTo(chunk.AsSpan(_used));
         var memory = new ReadOnlyMemory<char>(chunk, _used, value.Length);
         _used += value.Length;
         return memory;
     }
 
-    /// <summary>Forgets the characters; the largest chunk is kept for the next row group.</summary>
+    /// <summary>Characters held, used or not (for tests).</summary>
+    internal long Capacity => _chunks.Sum(c => (long)c.Length);
+
+    /// <summary>Forgets the characters; the chunks are kept for the next row group.</summary>
     public void Clear()
     {
-        if (_chunks.Count > 1)
-            _chunks.RemoveRange(0, _chunks.Count - 1);
+        _current = 0;
         _used = 0;
     }
 }
@@ -157,10 +179,17 @@ internal sealed class StringBuffer : ColumnBuffer
     private int _count;
 
     public StringBuffer(string name, int rowGroupRows)
+        : this(new DataField(name, typeof(string), isNullable: true), rowGroupRows)
     {
-        _field = new DataField(name, typeof(string), isNullable: true);
+    }
+
+    private StringBuffer(DataField field, int rowGroupRows)
+    {
+        _field = field;
         _rowGroupRows = rowGroupRows;
     }
+
+    public override ColumnBuffer Twin() => new StringBuffer(_field, _rowGroupRows);
 
     public override Field Field => _field;
 
@@ -218,6 +247,15 @@ internal sealed class StringListBuffer : ColumnBuffer
         _field = new ListField(name, _element);
         _rowGroupRows = rowGroupRows;
     }
+
+    private StringListBuffer(StringListBuffer of)
+    {
+        _element = of._element;
+        _field = of._field;
+        _rowGroupRows = of._rowGroupRows;
+    }
+
+    public override ColumnBuffer Twin() => new StringListBuffer(this);
 
     public override Field Field => _field;
 

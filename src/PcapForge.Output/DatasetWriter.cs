@@ -355,6 +355,7 @@ public sealed class DatasetWriter : IDisposable
         }
 
         missing.Reverse();
-        _createdDirectories.AddRange(missing);
+        lock (_createdDirectories)
+            _createdDirectories.AddRange(missing);
     }
 }

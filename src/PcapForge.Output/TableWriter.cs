@@ -46,8 +46,10 @@ public sealed class TableWriter
 
     public RecordTableDescriptor Descriptor { get; }
 
-    /// <summary>Rows appended so far.</summary>
-    public long Rows { get; private set; }
+    private long _rows;
+
+    /// <summary>Rows appended so far (through this writer and its appenders).</summary>
+    public long Rows => Interlocked.Read(ref _rows);
 
     /// <summary>The files of this table (temporary until the dataset is complete), in date order when partitioned.</summary>
     internal IEnumerable<ParquetTableFile> Files =>
@@ -104,13 +106,29 @@ public sealed class TableWriter
     {
         ArgumentNullException.ThrowIfNull(row);
         _owner.ThrowIfClosed();
-        if (!ReferenceEquals(row.Table, Descriptor) && !SameColumns(row.Table, Descriptor))
-            throw new ArgumentException($"a row of table '{row.Table.Name}' is not a row of '{Descriptor.Name}'", nameof(row));
+        CheckTable(row);
         FileFor(row).Append(row);
-        Rows++;
+        _rows++;
     }
 
-    private static bool SameColumns(RecordTableDescriptor a, RecordTableDescriptor b) =>
+    /// <summary>
+    /// An appender for one thread: its rows go to this table's files as row groups of their own, so that threads
+    /// writing at once (the analysis' workers) share no buffer and take no lock per row. Dispose it when the thread is
+    /// done: its last rows are written then (or when the dataset completes).
+    /// </summary>
+    public TableAppender CreateAppender() => new(this);
+
+    internal void Counted() => Interlocked.Increment(ref _rows);
+
+    internal void ThrowIfClosed() => _owner.ThrowIfClosed();
+
+    internal void CheckTable(TableRow row)
+    {
+        if (!ReferenceEquals(row.Table, Descriptor) && !SameColumns(row.Table, Descriptor))
+            throw new ArgumentException($"a row of table '{row.Table.Name}' is not a row of '{Descriptor.Name}'", nameof(row));
+    }
+
+    internal static bool SameColumns(RecordTableDescriptor a, RecordTableDescriptor b) =>
         a.Name == b.Name && a.Columns.Count == b.Columns.Count &&
         a.Columns.Zip(b.Columns).All(p => p.First.Name == p.Second.Name && p.First.Type == p.Second.Type);
 
@@ -126,10 +144,16 @@ public sealed class TableWriter
         _ => false,
     };
 
-    private ParquetTableFile FileFor(TableRow row)
+    internal ParquetTableFile FileFor(TableRow row)
     {
         if (_file is not null)
             return _file;
+        lock (_partitions)
+            return PartitionFor(row);
+    }
+
+    private ParquetTableFile PartitionFor(TableRow row)
+    {
         if (_timestampColumn < 0)
             return _unpartitioned ??= CreateFile(DatasetLayout.UnpartitionedPath(_target, Descriptor.Name));
 
@@ -160,4 +184,44 @@ public sealed class TableWriter
     }
 
     private static long FloorDiv(long a, long b) => a / b - (a % b < 0 ? 1 : 0);
+}
+
+/// <summary>One thread's rows of a table (<see cref="TableWriter.CreateAppender"/>): a row-group builder per file it writes to.</summary>
+public sealed class TableAppender : IDisposable
+{
+    private readonly TableWriter _table;
+    private readonly Dictionary<ParquetTableFile, RowGroupBuilder> _builders = new();
+    private ParquetTableFile? _lastFile;
+    private RowGroupBuilder? _last;
+
+    internal TableAppender(TableWriter table) => _table = table;
+
+    /// <summary>Appends one typed row (see <see cref="TableWriter.Append(TableRow)"/>); the row is copied.</summary>
+    public void Append(TableRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        _table.ThrowIfClosed();
+        _table.CheckTable(row);
+        var file = _table.FileFor(row);
+        if (!ReferenceEquals(file, _lastFile))
+        {
+            if (!_builders.TryGetValue(file, out var builder))
+                _builders[file] = builder = file.NewBuilder();
+            _lastFile = file;
+            _last = builder;
+        }
+
+        _last!.Append(row);
+        _table.Counted();
+    }
+
+    /// <summary>Queues the rows still buffered to be written; the appender takes no more.</summary>
+    public void Dispose()
+    {
+        foreach (var (file, builder) in _builders)
+            file.Release(builder);
+        _builders.Clear();
+        _lastFile = null;
+        _last = null;
+    }
 }

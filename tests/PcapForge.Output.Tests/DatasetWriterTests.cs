@@ -117,6 +117,33 @@ public class DatasetWriterTests
         Assert.Equal(3L, Convert.ToInt64(Duck.Scalar($"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{path}')")));
     }
 
+    /// <summary>The character chunks are filled again by the next row group instead of being made anew.</summary>
+    [Fact]
+    public void CharacterChunksAreReusedByTheNextRowGroup()
+    {
+        var arena = new CharArena();
+        string[] values = Enumerable.Range(0, 3000).Select(i => $"value {i} " + new string('x', i % 97)).ToArray();
+        for (int round = 0; round < 3; round++)
+        {
+            var kept = values.Select(v => arena.Add(v)).ToArray();
+            Assert.Equal(values, kept.Select(m => m.ToString()));
+            Assert.Equal(values[^1], arena.Add(values[^1].AsSpan(), values[^1]).ToString());
+            long capacity = arena.Capacity;
+            arena.Clear();
+            if (round > 0)
+                Assert.Equal(capacity, arena.Capacity);
+            Assert.True(capacity < 2 * values.Sum(v => (long)v.Length) + 64 * 1024, $"{capacity} characters held");
+        }
+
+        // A value longer than the chunk being filled moves on to a chunk with room; a huge one is kept as its string.
+        string huge = new('h', 70_000);
+        Assert.True(ReferenceEquals(huge, GetString(arena.Add(huge.AsSpan(), huge))));
+        Assert.Equal(new string('y', 40_000), arena.Add(new string('y', 40_000)).ToString());
+    }
+
+    private static string? GetString(ReadOnlyMemory<char> memory) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetString(memory, out string? text, out _, out _) ? text : null;
+
     [Fact]
     public void DuckDbSeesEachColumnTypeAsTheSchemaCommandSaysAndEveryColumnIsNullable()
     {
@@ -605,6 +632,59 @@ public class DatasetWriterTests
         }
 
         Assert.Equal(AllTypesShown, ReadAllTypes(path));
+    }
+
+    /// <summary>
+    /// Threads appending at once, each through an appender of its own (the analysis' workers): every row arrives whole,
+    /// in row groups of its thread; an appender disposed early has its last rows written then, one left open has them
+    /// written when the dataset completes.
+    /// </summary>
+    [Fact]
+    public void AppendersOfSeveralThreadsWriteEveryRowWhole()
+    {
+        var table = new RecordTableDescriptor("flows", "rows of two threads",
+        [
+            new("ts", ColumnType.Timestamp, "row"),
+            new("who", ColumnType.String, "thread"),
+            new("note", ColumnType.String, "text"),
+        ]);
+        const int perThread = 5_000;
+        using var dir = new TempDirectory();
+        string path = dir["t.parquet"];
+        using (var writer = DatasetWriter.Create(new DatasetOptions(path, RowGroupRows: 1000), [table]))
+        {
+            var target = writer.Table("flows");
+            var appenders = new[] { target.CreateAppender(), target.CreateAppender() };
+            Parallel.For(0, 2, t =>
+            {
+                var row = new TableRow(table);
+                for (int i = 0; i < perThread; i++)
+                {
+                    row.Clear();
+                    row.Set(0, (long)(t * perThread + i)).Set(1, $"t{t}");
+                    Assert.True(row.TrySetText(2, $"row {i} of {t} {new string('z', i % 50)}".AsSpan()));
+                    appenders[t].Append(row);
+                }
+
+                if (t == 0)
+                    appenders[t].Dispose();
+            });
+            Assert.Equal(2 * perThread, target.Rows);
+            writer.Complete();
+        }
+
+        var rows = Duck.Rows($"SELECT epoch_ns(ts), who, note FROM '{path}' ORDER BY 1");
+        Assert.Equal(2 * perThread, rows.Count);
+        for (int n = 0; n < rows.Count; n++)
+        {
+            int t = n / perThread, i = n % perThread;
+            Assert.Equal($"{n} t{t} row {i} of {t} {new string('z', i % 50)}", string.Join(" ", rows[n].Select(Duck.Show)));
+        }
+
+        // A row group holds one thread's rows: 5 groups of 1000 each.
+        Assert.Equal(10L, Convert.ToInt64(Duck.Scalar($"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{path}')")));
+        Assert.Equal(0L, Convert.ToInt64(Duck.Scalar(
+            $"SELECT count(*) FROM (SELECT file_row_number // 1000 AS g FROM read_parquet('{path}', file_row_number = true) GROUP BY g HAVING count(DISTINCT who) > 1)")));
     }
 
     [Fact]

@@ -36,26 +36,64 @@ internal static class CliDataset
     }
 }
 
-/// <summary>The analysis' rows into the dataset writer's tables.</summary>
-internal sealed class DatasetRows(DatasetWriter writer) : IRowSink
+/// <summary>
+/// The analysis' rows into the dataset writer's tables. Each worker of the analysis writes through a
+/// <see cref="ThreadRows"/> of its own: its rows make row groups of their own, with no lock per row (the two workers
+/// waited 300 ms for one shared lock on the 1 GB benchmark).
+/// </summary>
+internal sealed class DatasetRows(DatasetWriter writer) : IConcurrentRowSink
 {
     private readonly Dictionary<string, TableWriter> _tables = new(StringComparer.Ordinal);
 
     public void Write(TableRow row)
     {
         var table = row.Table;
-        if (!_tables.TryGetValue(table.Name, out var t))
-        {
-            _tables[table.Name] = t = writer.Table(table.Name);
-        }
-
         try
         {
-            t.Append(row);
+            Table(table.Name).Append(row);
         }
         catch (IOException e)
         {
             throw new OutputIOException($"writing table '{table.Name}': {e.Message}", e);
+        }
+    }
+
+    public IRowSink CreateWriter() => new ThreadRows(this);
+
+    private TableWriter Table(string name)
+    {
+        lock (_tables)
+        {
+            if (!_tables.TryGetValue(name, out var t))
+                _tables[name] = t = writer.Table(name);
+            return t;
+        }
+    }
+
+    private sealed class ThreadRows(DatasetRows owner) : IRowSink, IDisposable
+    {
+        private readonly Dictionary<string, TableAppender> _appenders = new(StringComparer.Ordinal);
+
+        public void Write(TableRow row)
+        {
+            var table = row.Table;
+            try
+            {
+                if (!_appenders.TryGetValue(table.Name, out var appender))
+                    _appenders[table.Name] = appender = owner.Table(table.Name).CreateAppender();
+                appender.Append(row);
+            }
+            catch (IOException e)
+            {
+                throw new OutputIOException($"writing table '{table.Name}': {e.Message}", e);
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var appender in _appenders.Values)
+                appender.Dispose();
+            _appenders.Clear();
         }
     }
 }
