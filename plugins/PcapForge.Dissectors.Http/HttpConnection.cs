@@ -354,7 +354,7 @@ internal sealed class HttpConnection : IStreamParser
             Ts = side.StartTs,
             Depth = ++_depth,
             HasRequest = true,
-            Method = HttpText.Decode(request.Method),
+            Method = HttpText.DecodeCommon(request.Method),
             Uri = request.Target.IsEmpty ? null : HttpText.Decode(request.Target),
             RequestVersion = HttpText.Version(request.Version),
             IsHead = request.Method.SequenceEqual("HEAD"u8),
@@ -401,7 +401,7 @@ internal sealed class HttpConnection : IStreamParser
         int code = status.StatusCode;
         tx.Version = HttpText.Version(status.Version);
         tx.StatusCode = code;
-        tx.StatusMsg = HttpText.Decode(status.Reason);
+        tx.StatusMsg = HttpText.DecodeCommon(status.Reason);
         // RFC 9110 §15.2: a 1xx is interim, the final response follows; but after 101 the connection is no longer HTTP.
         side.Interim = code is >= 100 and < 200 && code != 101;
         if (code is >= 100 and < 200)
@@ -493,21 +493,21 @@ internal sealed class HttpConnection : IStreamParser
             side.HasTransferEncoding = true;
             side.Chunked = HttpSyntax.EndsWithChunked(value);
             if (!side.IsRequest)
-                tx.TransferEncoding ??= HttpText.Decode(value);
+                tx.TransferEncoding ??= HttpText.DecodeCommon(value);
         }
         else if (HttpSyntax.NameIs(name, "content-type"u8))
         {
             if (side.IsRequest)
-                tx.RequestContentType ??= HttpText.Decode(value);
+                tx.RequestContentType ??= HttpText.DecodeCommon(value);
             else
-                tx.ResponseContentType ??= HttpText.Decode(value);
+                tx.ResponseContentType ??= HttpText.DecodeCommon(value);
         }
         else if (side.IsRequest)
         {
             if (HttpSyntax.NameIs(name, "host"u8))
-                tx.Host ??= HttpText.Decode(value);
+                tx.Host ??= HttpText.DecodeCommon(value);
             else if (HttpSyntax.NameIs(name, "user-agent"u8))
-                tx.UserAgent ??= HttpText.Decode(value);
+                tx.UserAgent ??= HttpText.DecodeCommon(value);
             else if (HttpSyntax.NameIs(name, "referer"u8))
                 tx.Referrer ??= HttpText.Decode(value);
             else if (HttpSyntax.NameIs(name, "origin"u8))
@@ -517,7 +517,7 @@ internal sealed class HttpConnection : IStreamParser
         }
         else if (HttpSyntax.NameIs(name, "server"u8))
         {
-            tx.Server ??= HttpText.Decode(value);
+            tx.Server ??= HttpText.DecodeCommon(value);
         }
         else if (HttpSyntax.NameIs(name, "location"u8))
         {

@@ -30,7 +30,35 @@ public static class HttpText
 
     /// <summary>The version number of an <c>HTTP/1.1</c> word (<c>1.1</c>, as Zeek logs it); null when empty.</summary>
     public static string? Version(ReadOnlySpan<byte> version) =>
-        version.IsEmpty ? null : Decode(version.StartsWith(HttpSyntax.HttpName) ? version[HttpSyntax.HttpName.Length..] : version);
+        version.IsEmpty ? null : DecodeCommon(version.StartsWith(HttpSyntax.HttpName) ? version[HttpSyntax.HttpName.Length..] : version);
+
+    /// <summary>Values longer than this are not looked up in the <see cref="DecodeCommon"/> cache.</summary>
+    public const int MaxCommonLength = 128;
+
+    private const int CommonCacheSize = 512;
+
+    /// <summary>Strings of recent repeated values, per thread (the analysis' workers each have theirs).</summary>
+    [ThreadStatic]
+    private static string?[]? t_common;
+
+    /// <summary>
+    /// <see cref="Decode"/> for a value that repeats from one transaction to the next (method, version, reason
+    /// phrase, Host, User-Agent, Server, content types): the same ASCII bytes as a value decoded recently on this
+    /// thread give that string again instead of a new one. A small direct-mapped cache: a collision only costs the
+    /// allocation it would have saved.
+    /// </summary>
+    public static string DecodeCommon(ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty || value.Length > MaxCommonLength)
+            return Decode(value);
+        var cache = t_common ??= new string?[CommonCacheSize];
+        var hash = new HashCode();
+        hash.AddBytes(value);
+        int slot = hash.ToHashCode() & (CommonCacheSize - 1);
+        if (cache[slot] is { } known && Ascii.Equals(value, known))
+            return known;
+        return cache[slot] = Decode(value);
+    }
 
     /// <summary>
     /// The user name of an <c>Authorization: Basic</c> value (RFC 7617 §2: base64 of <c>user-id ":" password</c>),

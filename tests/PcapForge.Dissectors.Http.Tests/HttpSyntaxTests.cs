@@ -196,6 +196,29 @@ public class HttpSyntaxTests
     [InlineData("")]
     public void No_html_title(string html) => Assert.False(HtmlTitle.TryFind(Encoding.UTF8.GetBytes(html), out _));
 
+    /// <summary>Repeated values (methods, Host, Server…) are decoded once per thread and the string is given again.</summary>
+    [Fact]
+    public void Common_values_give_the_same_string_again_and_decode_like_the_rest()
+    {
+        string host = HttpText.DecodeCommon("www.example.com"u8);
+        Assert.Equal("www.example.com", host);
+        Assert.Same(host, HttpText.DecodeCommon("www.example.com"u8.ToArray()));
+        Assert.Equal("www.example.org", HttpText.DecodeCommon("www.example.org"u8));
+        Assert.Equal("GET", HttpText.DecodeCommon("GET"u8));
+        Assert.Equal("", HttpText.DecodeCommon([]));
+        // Not ASCII: decoded as Decode does, never matched to a cached ASCII string.
+        byte[] latin = [(byte)'c', (byte)'a', (byte)'f', 0xE9];
+        Assert.Equal("caf\\xe9", HttpText.DecodeCommon(latin));
+        Assert.Equal("caf\\xe9", HttpText.DecodeCommon(latin));
+        Assert.Equal("café", HttpText.DecodeCommon(Encoding.UTF8.GetBytes("café")));
+        // Long values are decoded each time, whole.
+        string longUa = new('u', HttpText.MaxCommonLength + 1);
+        Assert.Equal(longUa, HttpText.DecodeCommon(Encoding.ASCII.GetBytes(longUa)));
+        // A thousand distinct values through the small cache: each still comes back as itself.
+        for (int i = 0; i < 1000; i++)
+            Assert.Equal($"value-{i}", HttpText.DecodeCommon(Encoding.ASCII.GetBytes($"value-{i}")));
+    }
+
     [Fact]
     public void Text_that_is_not_utf8_keeps_its_bytes_visible()
     {
