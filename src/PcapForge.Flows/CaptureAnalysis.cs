@@ -82,7 +82,7 @@ public sealed class CaptureAnalysis
         // Each worker writes its rows through a writer of its own when the output allows it, else under one lock.
         var concurrent = count > 1 ? _output as IConcurrentRowSink : null;
         IRowSink shared = count > 1 && concurrent is null ? new LockedRows(_output) : _output;
-        var sinks = new IRowSink[count];
+        var writers = new List<IRowSink>();
         var workers = new Worker[count];
         try
         {
@@ -90,8 +90,10 @@ public sealed class CaptureAnalysis
             {
                 var reader = i == 0 ? first : CaptureReader.Open(path);
                 var engine = i == 0 ? _engine : new DissectionEngine(_engine.Registry);
-                sinks[i] = concurrent?.CreateWriter() ?? shared;
-                workers[i] = new Worker(engine, sinks[i], _options, captureId, reader, i, count);
+                var sink = shared;
+                if (concurrent is not null)
+                    writers.Add(sink = concurrent.CreateWriter());
+                workers[i] = new Worker(engine, sink, _options, captureId, reader, i, count);
             }
 
             readerAnomalies.Target = workers[0].Anomalies;
@@ -126,8 +128,6 @@ public sealed class CaptureAnalysis
 
             for (int i = 1; i < count; i++)
                 threads[i].Join();
-            foreach (var sink in sinks)
-                (sink as IDisposable)?.Dispose();
             if (failures.FirstOrDefault(f => f is not null) is { } failure)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
 
@@ -152,6 +152,10 @@ public sealed class CaptureAnalysis
         }
         finally
         {
+            // The workers' writers are done (the threads have ended): what they buffer waits for the next capture's.
+            foreach (var writer in writers)
+                (writer as IDisposable)?.Dispose();
+
             // Worker 0 reads with the first reader; the others opened their own.
             foreach (var w in workers.Skip(1))
                 w?.Reader.Dispose();

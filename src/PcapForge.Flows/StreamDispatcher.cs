@@ -21,6 +21,9 @@ internal sealed class StreamDispatcher
     private readonly Action<Flow?, string, string> _anomaly;
     private readonly StreamDissectorEntry[] _entries;
     private readonly RecordRows _rows;
+
+    /// <summary>Rows of the boxed path (<see cref="IRecordSink.Write"/>), apart from the typed rows a parser may be filling.</summary>
+    private readonly RecordRows _boxedRows;
     private PluginRow?[] _pluginRows = [];
 
     public StreamDispatcher(DissectorRegistry registry, TcpReassemblyOptions options, IRowSink output, Action<Flow?, string, string> anomaly)
@@ -32,6 +35,7 @@ internal sealed class StreamDispatcher
         _anomaly = anomaly;
         _entries = registry.StreamDissectors.ToArray();
         _rows = new RecordRows(registry);
+        _boxedRows = new RecordRows(registry);
         Any = _entries.Any(e => e.OnTcp);
         AnyUdp = _entries.Any(e => e.OnUdp);
     }
@@ -347,7 +351,7 @@ internal sealed class StreamDispatcher
         {
             if (Written(table) is not { } written)
                 return;
-            var row = owner._rows.For(table.Id);
+            var row = owner._boxedRows.For(table.Id);
             string? problem = null;
             if (RecordValues.Row(written, values, flow.CaptureId, out problem) is { } boxed && row.TrySetValues(boxed, out problem))
             {
@@ -368,6 +372,9 @@ internal sealed class StreamDispatcher
             if (slot >= rows.Length)
                 Array.Resize(ref owner._pluginRows, Math.Max(slot + 1, owner._registry.RecordTables.Count + 1));
             var row = owner._pluginRows[slot] ??= new PluginRow(written is null ? null : owner._rows.For(table.Id));
+            if (row.InProgress && written is not null)
+                owner._anomaly(flow, "engine.record_invalid",
+                    $"stream dissector '{entry.Id}' began a row of '{written.Name}' before committing the one it was filling; that one is dropped");
             row.Begin(this);
             return row;
         }
@@ -430,7 +437,7 @@ internal sealed class StreamDispatcher
             {
                 Parser!.OnData(direction, data);
             }
-            catch (Exception e)
+            catch (Exception e) when (e is not OutputException)
             {
                 Fail(e);
             }
@@ -455,7 +462,7 @@ internal sealed class StreamDispatcher
                 {
                     used = Parser!.OnData(direction, data[total..]);
                 }
-                catch (Exception e)
+                catch (Exception e) when (e is not OutputException)
                 {
                     Fail(e);
                     return data.Length;
@@ -501,7 +508,7 @@ internal sealed class StreamDispatcher
             {
                 call(Parser!);
             }
-            catch (Exception e)
+            catch (Exception e) when (e is not OutputException)
             {
                 Fail(e);
             }
@@ -525,6 +532,9 @@ internal sealed class StreamDispatcher
         private Slot? _slot;
         private string? _problem;
 
+        /// <summary>Begun and not committed yet.</summary>
+        public bool InProgress => _slot is not null;
+
         public void Begin(Slot slot)
         {
             _slot = slot;
@@ -540,9 +550,10 @@ internal sealed class StreamDispatcher
 
         public override RecordRow Set(int column, double? value) => value is { } v ? Put(column, row?.TrySet(Map(column), v), "Double") : Null(column);
 
-        public override RecordRow Set(int column, string? value) => Put(column, row?.TrySet(Map(column), value), "String");
+        public override RecordRow Set(int column, string? value) => value is not null ? Put(column, row?.TrySet(Map(column), value), "String") : Null(column);
 
-        public override RecordRow Set(int column, IReadOnlyList<string>? value) => Put(column, row?.TrySet(Map(column), value), "List<String>");
+        public override RecordRow Set(int column, IReadOnlyList<string>? value) =>
+            value is not null ? Put(column, row?.TrySet(Map(column), value), "List<String>") : Null(column);
 
         public override RecordRow SetText(int column, ReadOnlySpan<char> value) => Put(column, row?.TrySetText(Map(column), value), "String");
 
@@ -561,6 +572,8 @@ internal sealed class StreamDispatcher
 
         private PluginRow Null(int column)
         {
+            if (row is null)
+                return this; // a table the dissector did not declare: reported at BeginRow
             int w = Map(column);
             if (w >= 0)
                 row!.SetNull(w);
@@ -571,7 +584,7 @@ internal sealed class StreamDispatcher
 
         private PluginRow Put(int column, bool? ok, string given)
         {
-            if (ok == false && _problem is null)
+            if (ok == false && _problem is null && row is not null)
             {
                 int w = Map(column);
                 _problem = w < 0

@@ -315,7 +315,17 @@ public sealed class DatasetWriter : IDisposable
             return;
         _disposed = true;
         foreach (var file in _tables.SelectMany(t => t.Files))
-            file.Dispose();
+        {
+            try
+            {
+                file.Dispose();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // One file that cannot be cleaned up must not keep the others' temporary files behind.
+            }
+        }
+
         if (_completed)
             return;
         for (int i = _createdDirectories.Count - 1; i >= 0; i--)

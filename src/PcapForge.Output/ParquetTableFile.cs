@@ -38,8 +38,11 @@ internal sealed class ParquetTableFile : IDisposable
     /// <summary>One set of column buffers, from which the others are made (<see cref="ColumnBuffer.Twin"/>).</summary>
     private readonly ColumnBuffer[] _template;
 
-    /// <summary>Sets of column buffers of builders that are done (an earlier capture's workers), ready to be filled again.</summary>
-    private readonly ConcurrentBag<ColumnBuffer[]> _spares = new();
+    /// <summary>
+    /// Builders whose thread is done (an earlier capture's workers), with the rows they hold: the next thread to write
+    /// to this file goes on filling one, so that each capture of a run does not end in a small row group per worker.
+    /// </summary>
+    private readonly ConcurrentBag<RowGroupBuilder> _parked = new();
 
     /// <summary>Rows appended through <see cref="Append"/> (one thread); each <see cref="TableAppender"/> has its own.</summary>
     private readonly RowGroupBuilder _own;
@@ -121,25 +124,22 @@ internal sealed class ParquetTableFile : IDisposable
     /// <summary>Buffers one row; a full buffer is written as a row group. Not thread-safe: threads use <see cref="TableAppender"/>s.</summary>
     public void Append(TableRow row) => _own.Append(row);
 
-    /// <summary>A builder of row groups of its own, for one thread; register it so that <see cref="Finish"/> writes what it holds.</summary>
+    /// <summary>
+    /// A builder of row groups of its own, for one thread: one parked by a thread that is done, with its rows, or a new
+    /// one, registered so that <see cref="Finish"/> writes what it holds.
+    /// </summary>
     internal RowGroupBuilder NewBuilder()
     {
-        var builder = new RowGroupBuilder(this, TakeColumns());
+        if (_parked.TryTake(out var parked))
+            return parked;
+        var builder = new RowGroupBuilder(this, _template.Select(c => c.Twin()).ToArray());
         lock (_builders)
             _builders.Add(builder);
         return builder;
     }
 
-    /// <summary>A builder is done: what it holds is written, its buffers are kept for others.</summary>
-    internal void Release(RowGroupBuilder builder)
-    {
-        builder.Flush();
-        lock (_builders)
-            _builders.Remove(builder);
-        _spares.Add(builder.Columns);
-    }
-
-    internal ColumnBuffer[] TakeColumns() => _spares.TryTake(out var columns) ? columns : _template.Select(c => c.Twin()).ToArray();
+    /// <summary>A thread is done with its builder: the rows it holds wait in it for the next thread, or for <see cref="Finish"/>.</summary>
+    internal void Park(RowGroupBuilder builder) => _parked.Add(builder);
 
     /// <summary>
     /// Queues the write of a full set of buffers as a row group, on the thread pool after the row groups queued before
@@ -158,16 +158,20 @@ internal sealed class ParquetTableFile : IDisposable
 
     private async Task WriteAfter(Task previous, ColumnBuffer[] full)
     {
-        await previous.ConfigureAwait(false);
-        using (var rowGroup = _writer.CreateRowGroup())
+        try
         {
+            await previous.ConfigureAwait(false);
+            using var rowGroup = _writer.CreateRowGroup();
             foreach (var column in full)
                 await column.WriteAsync(rowGroup).ConfigureAwait(false);
             rowGroup.CompleteValidate();
         }
-
-        foreach (var column in full)
-            column.Clear();
+        finally
+        {
+            // Written or not (a failure is reported by the next write and by Finish), the rows are gone from the buffers.
+            foreach (var column in full)
+                column.Clear();
+        }
     }
 
     /// <summary>Rough bytes a buffered value holds: a string's UTF-16 characters and its slot, or one slot.</summary>
@@ -257,7 +261,14 @@ internal sealed class ParquetTableFile : IDisposable
         {
         }
 
-        _stream.Dispose();
+        try
+        {
+            _stream.Dispose();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Flushing the rest of a file that cannot be written (a full disk); it is deleted below all the same.
+        }
         try
         {
             File.Delete(TemporaryPath);
@@ -313,7 +324,10 @@ internal sealed class RowGroupBuilder(ParquetTableFile file, ColumnBuffer[] colu
 
         BufferedBytes += bytes;
         long total = file.Budget.Add(bytes);
-        if (++_rows == file.RowGroupRows || (total >= BufferBudget.Bytes && BufferedBytes >= BufferBudget.Bytes / 8))
+        // Per builder, so per table and thread: the rows of several threads may together hold the budget without any
+        // one holding an eighth of it; at twice the budget the builder being appended to writes whatever it holds.
+        if (++_rows == file.RowGroupRows || (total >= BufferBudget.Bytes && BufferedBytes >= BufferBudget.Bytes / 8)
+            || total >= 2 * BufferBudget.Bytes)
             Flush();
     }
 

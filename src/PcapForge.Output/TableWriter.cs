@@ -5,7 +5,8 @@ namespace PcapForge.Output;
 
 /// <summary>
 /// Appends rows to one table of a <see cref="DatasetWriter"/>. Values come in column order, boxed, typed per
-/// <see cref="ColumnType"/>; null is always allowed. Not thread-safe.
+/// <see cref="ColumnType"/>; null is always allowed. <see cref="Append(TableRow)"/> is for one thread; threads
+/// writing at once each use an appender of their own (<see cref="CreateAppender"/>).
 /// </summary>
 public sealed class TableWriter
 {
@@ -108,7 +109,7 @@ public sealed class TableWriter
         _owner.ThrowIfClosed();
         CheckTable(row);
         FileFor(row).Append(row);
-        _rows++;
+        Interlocked.Increment(ref _rows);
     }
 
     /// <summary>
@@ -139,7 +140,7 @@ public sealed class TableWriter
         ColumnType.Int64 => value is long or int,
         ColumnType.Double => value is double,
         ColumnType.String => value is string,
-        ColumnType.Timestamp => value is long,
+        ColumnType.Timestamp => value is long or int,
         ColumnType.StringList => value is IReadOnlyList<string>,
         _ => false,
     };
@@ -215,11 +216,14 @@ public sealed class TableAppender : IDisposable
         _table.Counted();
     }
 
-    /// <summary>Queues the rows still buffered to be written; the appender takes no more.</summary>
+    /// <summary>
+    /// The appender takes no more rows. What it still buffers waits for the next appender of the same table (a later
+    /// capture's worker) to fill its row groups further, or is written when the dataset completes.
+    /// </summary>
     public void Dispose()
     {
         foreach (var (file, builder) in _builders)
-            file.Release(builder);
+            file.Park(builder);
         _builders.Clear();
         _lastFile = null;
         _last = null;

@@ -51,6 +51,26 @@ public class StreamDissectorTests
         ], invalid);
     }
 
+    /// <summary>
+    /// A row for a table the dissector did not declare (nulls and values alike), and a row begun before the one in
+    /// progress was committed: each is an engine.record_invalid anomaly, never an exception that stops the parser,
+    /// and the lines after them are still written.
+    /// </summary>
+    [Fact]
+    public void Rows_of_an_undeclared_table_or_begun_twice_are_anomalies_and_parsing_goes_on()
+    {
+        var c = Handshake();
+        c.C(Ack | Psh, "TOY first\nTOY bad-table\nTOY nested\nTOY last\n").C(Fin | Ack).S(Fin | Ack).C(Ack);
+        var rows = Analyzer.Run(c.Frames);
+        Assert.Equal(["first", "bad-table", "nested", "last"], rows["toy_lines"].Select(l => (string)l["word"]!));
+        Assert.DoesNotContain(rows["anomalies"], a => (string)a["name"]! == "engine.dissector_exception");
+        Assert.Equal(
+        [
+            "stream dissector 'toyline' wrote to a table it did not declare",
+            "stream dissector 'toyline' began a row of 'toy_lines' before committing the one it was filling; that one is dropped",
+        ], rows["anomalies"].Where(a => (string)a["name"]! == "engine.record_invalid").Select(a => (string)a["detail"]!));
+    }
+
     [Fact]
     public void Other_protocols_are_rejected_and_leave_no_service()
     {

@@ -687,6 +687,43 @@ public class DatasetWriterTests
             $"SELECT count(*) FROM (SELECT file_row_number // 1000 AS g FROM read_parquet('{path}', file_row_number = true) GROUP BY g HAVING count(DISTINCT who) > 1)")));
     }
 
+    /// <summary>
+    /// Each capture of a run gets new appenders (one per worker); the rows the earlier ones still hold are filled further
+    /// by the later ones, so a run over many captures does not end each of them in a small row group per worker.
+    /// </summary>
+    [Fact]
+    public void RowsLeftByAppendersThatAreDoneGoIntoTheNextAppendersRowGroups()
+    {
+        var table = new RecordTableDescriptor("flows", "rows of four captures", [new("n", ColumnType.Int64, "row")]);
+        using var dir = new TempDirectory();
+        string path = dir["c.parquet"];
+        using (var writer = DatasetWriter.Create(new DatasetOptions(path, RowGroupRows: 1000), [table]))
+        {
+            var target = writer.Table("flows");
+            var row = new TableRow(table);
+            long n = 0;
+            for (int capture = 0; capture < 4; capture++)
+            {
+                var appenders = new[] { target.CreateAppender(), target.CreateAppender() };
+                foreach (var appender in appenders)
+                {
+                    for (int i = 0; i < 300; i++)
+                        appender.Append(row.Set(0, n++));
+                }
+
+                foreach (var appender in appenders)
+                    appender.Dispose();
+            }
+
+            writer.Complete();
+        }
+
+        // 2,400 rows: two builders of 1,000 rows written when full, the 400 left in two groups at the end (not 8 of 300).
+        Assert.Equal(2400L, Convert.ToInt64(Duck.Scalar($"SELECT count(DISTINCT n) FROM '{path}'")));
+        Assert.Equal([200L, 200L, 1000L, 1000L], Duck.Rows($"SELECT row_group_num_rows FROM parquet_metadata('{path}') ORDER BY 1")
+            .Select(r => Convert.ToInt64(r[0])));
+    }
+
     [Fact]
     public void TypedSettersTakeOnlyWhatTheColumnTakesAndTheHostsSettersSayWhy()
     {

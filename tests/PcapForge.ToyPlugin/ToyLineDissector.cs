@@ -74,8 +74,13 @@ public sealed class ToyLineDissector : IStreamDissector
 
                 // One record per line, through the typed row: columns numbered as declared, the word decoded from
                 // its UTF-8 bytes by the host (no string made here). Test hooks: "TOY bad-type" sets a column with
-                // a value its type does not take, "TOY bad-column" a column the table does not have.
+                // a value its type does not take, "TOY bad-column" a column the table does not have, "TOY bad-table"
+                // writes to a table it did not declare, "TOY nested" begins a second row before committing the first.
                 var word = line[Prefix.Length..];
+                if (word.SequenceEqual("bad-table"u8))
+                    context.Records.BeginRow(new RecordTableHandle(owner._lines.Id + 1000) { Columns = 1 }).Set(0, (int?)null).Set(0, "x").Commit();
+                if (word.SequenceEqual("nested"u8))
+                    context.Records.BeginRow(owner._lines).Set(2, "dropped");
                 var row = context.Records.BeginRow(owner._lines)
                     .Set(0, context.CurrentTimestampNs)
                     .Set(1, direction == StreamDirection.FromOriginator)

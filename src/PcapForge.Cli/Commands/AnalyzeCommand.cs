@@ -131,6 +131,13 @@ public sealed class AnalyzeCommand : ICliCommand
                 {
                     break;
                 }
+                catch (OutputException e)
+                {
+                    // A row group could not be written (a full disk): nothing more can go into the dataset.
+                    progress?.Clear();
+                    _console.Error.WriteLine($"pcapforge analyze: cannot write the output: {e.Message}; no output written");
+                    return ExitCodes.InputError;
+                }
             }
 
             progress?.Clear();
