@@ -243,8 +243,11 @@ internal sealed class StreamDispatcher
             int kept = 0;
             for (int i = 0; i < slots.Count; i++)
             {
-                if (!slots[i].Rejected)
-                    slots[kept++] = slots[i];
+                if (slots[i].Rejected)
+                    continue;
+                if (kept != i)
+                    slots[kept] = slots[i]; // called on every segment: the list is written only when a slot moves
+                kept++;
             }
 
             if (kept > 0 && kept < slots.Count)

@@ -47,7 +47,7 @@ internal sealed class ParquetTableFile : IDisposable
     /// <summary>Rows appended through <see cref="Append"/> (one thread); each <see cref="TableAppender"/> has its own.</summary>
     private readonly RowGroupBuilder _own;
 
-    /// <summary>Builders that have buffered rows or may still get some: <see cref="Finish"/> writes what they hold.</summary>
+    /// <summary>Every builder of this file (<see cref="_own"/> first): <see cref="Finish"/> writes what they hold.</summary>
     private readonly List<RowGroupBuilder> _builders = new();
 
     private readonly Lock _submitLock = new();
@@ -95,6 +95,7 @@ internal sealed class ParquetTableFile : IDisposable
         }
 
         _own = new RowGroupBuilder(this, _template);
+        _builders.Add(_own);
     }
 
     public string FinalPath { get; }
@@ -174,36 +175,15 @@ internal sealed class ParquetTableFile : IDisposable
         }
     }
 
-    /// <summary>Rough bytes a buffered value holds: a string's UTF-16 characters and its slot, or one slot.</summary>
-    internal static long EstimatedSize(TableRow row, int column)
-    {
-        if (row.IsNull(column))
-            return 16;
-        switch (row.TypeOf(column))
-        {
-            case ColumnType.String:
-                return 32 + 2L * row.Text(column).Length;
-            case ColumnType.StringList:
-                var list = row.List(column)!;
-                long bytes = 32;
-                for (int i = 0; i < list.Count; i++)
-                    bytes += 32 + 2L * (list[i]?.Length ?? 0);
-                return bytes;
-            default:
-                return 16;
-        }
-    }
-
     /// <summary>Writes the rows still buffered and the footer, and closes the file (still under its temporary name).</summary>
     public void Finish()
     {
         if (_finished)
             return;
-        _own.Flush();
-        RowGroupBuilder[] left;
+        RowGroupBuilder[] builders;
         lock (_builders)
-            left = _builders.ToArray();
-        foreach (var builder in left)
+            builders = _builders.ToArray();
+        foreach (var builder in builders)
             builder.Flush();
         Guard(() =>
         {
@@ -241,7 +221,6 @@ internal sealed class ParquetTableFile : IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        _budget.Add(-_own.BufferedBytes);
         lock (_builders)
         {
             foreach (var builder in _builders)
@@ -319,7 +298,7 @@ internal sealed class RowGroupBuilder(ParquetTableFile file, ColumnBuffer[] colu
         for (int i = 0; i < columns.Length; i++)
         {
             columns[i].Add(row, i);
-            bytes += ParquetTableFile.EstimatedSize(row, i);
+            bytes += EstimatedSize(row, i);
         }
 
         BufferedBytes += bytes;
@@ -329,6 +308,26 @@ internal sealed class RowGroupBuilder(ParquetTableFile file, ColumnBuffer[] colu
         if (++_rows == file.RowGroupRows || (total >= BufferBudget.Bytes && BufferedBytes >= BufferBudget.Bytes / 8)
             || total >= 2 * BufferBudget.Bytes)
             Flush();
+    }
+
+    /// <summary>Rough bytes a buffered value holds: a string's UTF-16 characters and its slot, or one slot.</summary>
+    private static long EstimatedSize(TableRow row, int column)
+    {
+        if (row.IsNull(column))
+            return 16;
+        switch (row.TypeOf(column))
+        {
+            case ColumnType.String:
+                return 32 + 2L * row.Text(column).Length;
+            case ColumnType.StringList:
+                var list = row.List(column)!;
+                long bytes = 32;
+                for (int i = 0; i < list.Count; i++)
+                    bytes += 32 + 2L * (list[i]?.Length ?? 0);
+                return bytes;
+            default:
+                return 16;
+        }
     }
 
     /// <summary>

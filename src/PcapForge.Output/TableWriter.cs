@@ -58,30 +58,16 @@ public sealed class TableWriter
 
     /// <summary>
     /// Checks one row: one value per column, each null or of the column's type (Int32: int; Int64: long or int;
-    /// Double: double; String: string; Boolean: bool; Timestamp: long nanoseconds since the Unix epoch; StringList:
-    /// IReadOnlyList&lt;string&gt;). <paramref name="problem"/> names the table, the column, and the expected and actual type.
+    /// Double: double; String: string; Boolean: bool; Timestamp: long or int nanoseconds since the Unix epoch;
+    /// StringList: IReadOnlyList&lt;string&gt;), by filling the writer's row for boxed values with them
+    /// (<see cref="TableRow.TrySetValues"/>, whose rules these are). <paramref name="problem"/> names the table, the
+    /// column, and the expected and actual type.
     /// </summary>
     public bool TryValidate(object?[] values, [NotNullWhen(false)] out string? problem)
     {
         ArgumentNullException.ThrowIfNull(values);
-        var columns = Descriptor.Columns;
-        if (values.Length != columns.Count)
-        {
-            problem = $"table '{Descriptor.Name}': expected {columns.Count} values (one per column), got {values.Length}";
-            return false;
-        }
-
-        for (int i = 0; i < values.Length; i++)
-        {
-            object? value = values[i];
-            if (value is null || Fits(columns[i].Type, value))
-                continue;
-            problem = $"table '{Descriptor.Name}', column '{columns[i].Name}' ({columns[i].Type}): expected {ParquetColumnTypes.ClrTypeName(columns[i].Type)}, got {value.GetType().Name}";
-            return false;
-        }
-
-        problem = null;
-        return true;
+        _boxed ??= new TableRow(Descriptor);
+        return _boxed.TrySetValues(values, out problem);
     }
 
     /// <summary>
@@ -93,10 +79,7 @@ public sealed class TableWriter
         _owner.ThrowIfClosed();
         if (!TryValidate(values, out string? problem))
             throw new ArgumentException(problem, nameof(values));
-        _boxed ??= new TableRow(Descriptor);
-        if (!_boxed.TrySetValues(values, out problem))
-            throw new ArgumentException(problem, nameof(values));
-        Append(_boxed);
+        Append(_boxed!);
     }
 
     /// <summary>
@@ -132,18 +115,6 @@ public sealed class TableWriter
     internal static bool SameColumns(RecordTableDescriptor a, RecordTableDescriptor b) =>
         a.Name == b.Name && a.Columns.Count == b.Columns.Count &&
         a.Columns.Zip(b.Columns).All(p => p.First.Name == p.Second.Name && p.First.Type == p.Second.Type);
-
-    private static bool Fits(ColumnType type, object value) => type switch
-    {
-        ColumnType.Boolean => value is bool,
-        ColumnType.Int32 => value is int,
-        ColumnType.Int64 => value is long or int,
-        ColumnType.Double => value is double,
-        ColumnType.String => value is string,
-        ColumnType.Timestamp => value is long or int,
-        ColumnType.StringList => value is IReadOnlyList<string>,
-        _ => false,
-    };
 
     internal ParquetTableFile FileFor(TableRow row)
     {

@@ -54,11 +54,13 @@ internal sealed class DatasetRows(DatasetWriter writer) : IConcurrentRowSink
         }
         catch (IOException e)
         {
-            throw new OutputIOException($"writing table '{table.Name}': {e.Message}", e);
+            throw Failed(table.Name, e);
         }
     }
 
     public IRowSink CreateWriter() => new ThreadRows(this);
+
+    private static OutputIOException Failed(string table, IOException e) => new($"writing table '{table}': {e.Message}", e);
 
     private TableWriter Table(string name)
     {
@@ -85,7 +87,7 @@ internal sealed class DatasetRows(DatasetWriter writer) : IConcurrentRowSink
             }
             catch (IOException e)
             {
-                throw new OutputIOException($"writing table '{table.Name}': {e.Message}", e);
+                throw Failed(table.Name, e);
             }
         }
 
