@@ -81,6 +81,13 @@ public sealed class DnsDissector : IStreamDissector
     public IStreamParser CreateParser(StreamContext context) => new DnsParser(this, context);
 
     /// <summary>
+    /// The parser's own first test: on its port anything goes (a malformed message there is recorded); elsewhere a
+    /// plausible message, whole over UDP, or the start of a length-prefixed one over TCP.
+    /// </summary>
+    public bool Probe(in StreamProbe first) =>
+        first.OfferedByPort || (first.IsDatagram ? DnsParser.Plausible(first.Data) : DnsParser.PlausibleTcpStart(first.Data));
+
+    /// <summary>
     /// Zeek's <c>dns_session_timeout</c>: its DNS analyzer removes a UDP connection idle for about 10 s (DNS.cc,
     /// ExpireTimer), where other UDP waits udp_inactivity_timeout (1 min).
     /// </summary>
@@ -290,7 +297,7 @@ public sealed class DnsDissector : IStreamDissector
         /// counts filling the message exactly, and not a NetBIOS name service message. A random payload passes with
         /// negligible probability.
         /// </summary>
-        private static bool Plausible(ReadOnlySpan<byte> message)
+        internal static bool Plausible(ReadOnlySpan<byte> message)
         {
             if (!PlausibleHeader(message))
                 return false;
@@ -331,7 +338,7 @@ public sealed class DnsDissector : IStreamDissector
         /// plausible one (a length under a header or over <see cref="MaxHeuristicMessage"/>, or a header that fails
         /// <see cref="PlausibleHeader"/>), then on the whole message as <see cref="Plausible"/>.
         /// </summary>
-        private static bool PlausibleTcpStart(ReadOnlySpan<byte> data)
+        internal static bool PlausibleTcpStart(ReadOnlySpan<byte> data)
         {
             if (data.Length < DnsMessage.TcpLengthPrefix)
                 return true;

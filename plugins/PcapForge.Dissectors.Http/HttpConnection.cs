@@ -299,6 +299,18 @@ internal sealed class HttpConnection : IStreamParser
     }
 
     /// <summary>
+    /// Whether a connection's first bytes, from either side, can start HTTP: a status line (<c>HTTP/</c>, or as much of
+    /// it as came) or a request (<see cref="LooksLikeRequest"/>). When false, <see cref="KnowRoles"/> and
+    /// <see cref="LooksLikeStart"/> reject the same bytes.
+    /// </summary>
+    internal static bool MayStart(ReadOnlySpan<byte> data)
+    {
+        var name = HttpSyntax.HttpName;
+        int n = Math.Min(data.Length, name.Length);
+        return data[..n].SequenceEqual(name[..n]) || LooksLikeRequest(data) != HttpParseResult.Malformed;
+    }
+
+    /// <summary>
     /// Whether bytes can start a request: a token of at most <see cref="HttpLimits.MaxDetectedMethodLength"/>
     /// characters and a space, or a registered method (<see cref="HttpMethods"/>) whatever follows it.
     /// </summary>

@@ -115,4 +115,10 @@ public sealed class HttpDissector : IStreamDissector
     }
 
     public IStreamParser CreateParser(StreamContext context) => new HttpConnection(this, context);
+
+    /// <summary>
+    /// The parser's own first test (<see cref="HttpConnection.MayStart"/>): whichever side speaks first starts with
+    /// <c>HTTP/</c> or with a method and a space; HTTP/1.x never runs over UDP.
+    /// </summary>
+    public bool Probe(in StreamProbe first) => !first.IsDatagram && HttpConnection.MayStart(first.Data);
 }

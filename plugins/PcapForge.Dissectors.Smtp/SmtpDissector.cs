@@ -125,4 +125,12 @@ public sealed class SmtpDissector : IStreamDissector
     }
 
     public IStreamParser CreateParser(StreamContext context) => new SmtpParser(this, context);
+
+    /// <summary>
+    /// The parser's own first test: a server starts with a reply code (<see cref="SmtpReplyLine.StartsLikeReply"/>),
+    /// a client that speaks first with EHLO or HELO (<see cref="SmtpParser.FirstClientBytesPlausible"/>).
+    /// </summary>
+    public bool Probe(in StreamProbe first) => first.Direction == StreamDirection.FromResponder
+        ? SmtpReplyLine.StartsLikeReply(first.Data)
+        : SmtpParser.FirstClientBytesPlausible(first.Data);
 }

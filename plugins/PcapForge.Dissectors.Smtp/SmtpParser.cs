@@ -291,30 +291,33 @@ internal sealed class SmtpParser : IStreamParser
     /// </summary>
     private bool ClientStartPlausible(ReadOnlySpan<byte> line)
     {
-        int n = Math.Min(line.Length, 5);
         if (!_greetingSeen && _unconfirmedCommands == 0)
-        {
-            for (int i = 0; i < n; i++)
-            {
-                byte b = line[i];
-                bool ok = i switch
-                {
-                    0 => (b | 0x20) is 'e' or 'h',
-                    1 => (b | 0x20) == 'e' && (line[0] | 0x20) == 'h' || (b | 0x20) == 'h' && (line[0] | 0x20) == 'e',
-                    2 => (b | 0x20) == 'l',
-                    3 => (b | 0x20) == 'o',
-                    _ => b is (byte)' ' or (byte)'\r' or (byte)'\n',
-                };
-                if (!ok)
-                    return false;
-            }
-
-            return true;
-        }
-
-        for (int i = 0; i < Math.Min(n, 4); i++)
+            return FirstClientBytesPlausible(line);
+        for (int i = 0; i < Math.Min(line.Length, 4); i++)
         {
             if (!char.IsAsciiLetter((char)line[i]))
+                return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Can these first bytes of a client that speaks first (however few) start EHLO or HELO?</summary>
+    internal static bool FirstClientBytesPlausible(ReadOnlySpan<byte> line)
+    {
+        int n = Math.Min(line.Length, 5);
+        for (int i = 0; i < n; i++)
+        {
+            byte b = line[i];
+            bool ok = i switch
+            {
+                0 => (b | 0x20) is 'e' or 'h',
+                1 => (b | 0x20) == 'e' && (line[0] | 0x20) == 'h' || (b | 0x20) == 'h' && (line[0] | 0x20) == 'e',
+                2 => (b | 0x20) == 'l',
+                3 => (b | 0x20) == 'o',
+                _ => b is (byte)' ' or (byte)'\r' or (byte)'\n',
+            };
+            if (!ok)
                 return false;
         }
 

@@ -133,6 +133,19 @@ public sealed class SshDissector : IStreamDissector
 
     public IStreamParser CreateParser(StreamContext context) => new Parser(this, context);
 
+    /// <summary>
+    /// The parser's own first test (<c>Identification</c>): a client starts with <c>SSH-</c>; a server may send lines
+    /// of text before its identification string (RFC 4253 §4.2), so its first byte must at least be text.
+    /// </summary>
+    public bool Probe(in StreamProbe first)
+    {
+        var data = first.Data;
+        int n = Math.Min(SshIdentification.Prefix.Length, data.Length);
+        if (data[..n].SequenceEqual(SshIdentification.Prefix[..n]))
+            return true;
+        return first.Direction == StreamDirection.FromResponder && Parser.IsText(data[0]);
+    }
+
     /// <summary>Where a direction is in the protocol.</summary>
     private enum Phase
     {
@@ -607,7 +620,7 @@ public sealed class SshDissector : IStreamDissector
         }
 
         /// <summary>A byte that can start a line of text: printable, tab, CR, LF, or part of a UTF-8 sequence.</summary>
-        private static bool IsText(byte b) => b >= 0x20 && b != 0x7F || b is (byte)'\t' or (byte)'\r' or (byte)'\n';
+        internal static bool IsText(byte b) => b >= 0x20 && b != 0x7F || b is (byte)'\t' or (byte)'\r' or (byte)'\n';
 
         private static bool IsTextLine(ReadOnlySpan<byte> line)
         {

@@ -120,6 +120,66 @@ public class StreamDissectorTests
         Assert.Equal(42L, record["counter"]);
         Assert.Equal(5_000L, record["ts"]);
     }
+
+    /// <summary>
+    /// The parsers are made at a flow's first bytes, by the dissectors whose probe does not refuse them. The toy
+    /// probe refuses "TOY probe-refuses" though its parser would take the line: no parser, no rows, no service. The
+    /// same line later in a flow reaches the parser, which the first bytes made.
+    /// </summary>
+    [Fact]
+    public void A_dissector_whose_probe_refuses_the_first_bytes_never_sees_the_flow()
+    {
+        var refused = Handshake();
+        refused.C(Ack | Psh, "TOY probe-refuses\nTOY one\n").S(Ack | Psh, "TOY two\n").C(Fin | Ack).S(Fin | Ack).C(Ack);
+        var rows = Analyzer.Run(refused.Frames);
+        Assert.Empty(rows["toy_lines"]);
+        Assert.Null(Assert.Single(rows["flows"])["service"]);
+
+        var taken = Handshake();
+        taken.C(Ack | Psh, "TOY one\nTOY probe-refuses\n").C(Fin | Ack).S(Fin | Ack).C(Ack);
+        rows = Analyzer.Run(taken.Frames);
+        Assert.Equal(["one", "probe-refuses"], rows["toy_lines"].Select(l => (string)l["word"]!));
+    }
+
+    [Fact]
+    public void The_probe_sees_the_first_bytes_whichever_side_sends_them()
+    {
+        var c = Handshake();
+        c.S(Ack | Psh, "TOY hello\n").C(Ack | Psh, "TOY back\n").C(Fin | Ack).S(Fin | Ack).C(Ack);
+        var rows = Analyzer.Run(c.Frames);
+        Assert.Equal("toyline", Assert.Single(rows["flows"])["service"]);
+        Assert.Equal([false, true], rows["toy_lines"].Select(l => (bool)l["is_orig"]!));
+    }
+
+    [Fact]
+    public void A_probe_that_throws_is_an_anomaly_naming_it_and_the_flow_is_still_recorded()
+    {
+        var c = Handshake(port: 80);
+        c.C(Ack | Psh, "TOY probe-throws\n").C(Fin | Ack).S(Fin | Ack).C(Ack);
+        var rows = Analyzer.Run(c.Frames);
+        var thrown = Assert.Single(rows["anomalies"], a => (string)a["name"]! == "engine.dissector_exception");
+        Assert.Equal("stream dissector 'toyline' threw InvalidOperationException in Probe: probe test hook", thrown["detail"]);
+        Assert.Empty(rows["toy_lines"]);
+        Assert.Single(rows["flows"]);
+    }
+
+    /// <summary>
+    /// A flow whose first bytes were never captured starts with a gap: the parsers are made without a probe (there are
+    /// no first bytes to show it) and told of the gap; the toy parser skips the rest of the line it lands in and takes
+    /// the lines after it, "probe-refuses" too.
+    /// </summary>
+    [Fact]
+    public void A_flow_that_starts_with_a_gap_makes_its_parsers_without_a_probe()
+    {
+        var c = Handshake();
+        uint s = c.ClientSeq;
+        // Five bytes never captured, then the end of their line: bytes the probe would refuse, had it been asked.
+        c.C(Ack, "ab\nTOY probe-refuses\nTOY two\n", seq: s + 5);
+        c.C(Fin | Ack).S(Fin | Ack).C(Ack);
+        var rows = Analyzer.Run(c.Frames);
+        Assert.Equal(5L, Assert.Single(rows["flows"])["missed_bytes"]);
+        Assert.Equal(["probe-refuses", "two"], rows["toy_lines"].Select(l => (string)l["word"]!));
+    }
 }
 
 /// <summary>The one check and conversion of plugin records, for per-packet and stream dissectors alike.</summary>

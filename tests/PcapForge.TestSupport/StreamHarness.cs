@@ -147,6 +147,39 @@ public sealed class StreamHarness
         return whole;
     }
 
+    /// <summary>What the dissector's <see cref="IStreamDissector.Probe"/> says of these first bytes.</summary>
+    public bool Probe(StreamDirection direction, byte[] first, bool datagram = false) =>
+        _dissector.Probe(new StreamProbe(direction, first, datagram, OfferedByPort));
+
+    /// <summary>What the probe says of these first bytes, given as Latin-1 text.</summary>
+    public bool Probe(StreamDirection direction, string first, bool datagram = false) =>
+        Probe(direction, Encoding.Latin1.GetBytes(first), datagram);
+
+    /// <summary>
+    /// Asserts that the dissector's <see cref="IStreamDissector.Probe"/> is never stricter than its parser: whenever it
+    /// refuses a flow's first bytes (sent by either side), the parser handed the same bytes rejects the flow too, so
+    /// the engine, which asks the probe before making a parser, loses no flow of this protocol. Returns how many
+    /// (bytes, side) pairs the probe refused, for the caller to check that it refuses what it should.
+    /// </summary>
+    public int AssertProbeNoStricterThanParser(IEnumerable<byte[]> firsts, bool datagram = false)
+    {
+        int refused = 0;
+        foreach (var first in firsts)
+        {
+            foreach (var direction in (StreamDirection[])[StreamDirection.FromOriginator, StreamDirection.FromResponder])
+            {
+                if (Probe(direction, first, datagram))
+                    continue;
+                refused++;
+                var run = Deliver([new StreamMessage(direction, first)], datagram);
+                Assert.True(run.Rejected is not null,
+                    $"the probe refused {direction} first bytes the parser accepts: '{Encoding.Latin1.GetString(first).ReplaceLineEndings("\\n")}'");
+            }
+        }
+
+        return refused;
+    }
+
     private static IEnumerable<StreamMessage> Chunks(StreamMessage m, int size)
     {
         for (int i = 0; i < m.Data.Length; i += size)

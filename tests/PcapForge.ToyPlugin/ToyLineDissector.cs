@@ -32,6 +32,23 @@ public sealed class ToyLineDissector : IStreamDissector
 
     public IStreamParser CreateParser(StreamContext context) => new Parser(this, context);
 
+    /// <summary>
+    /// The heuristic's first look, before a parser is made: bytes that cannot start "TOY " are refused, so most flows
+    /// (which are some other protocol) cost no parser. The parser keeps the same test for the bytes after these.
+    /// Test hooks: a flow starting "TOY probe-refuses" is refused here (though the parser would take it), and one
+    /// starting "TOY probe-throws" makes this throw, which the engine reports.
+    /// </summary>
+    public bool Probe(in StreamProbe first)
+    {
+        var data = first.Data;
+        int n = Math.Min(Prefix.Length, data.Length);
+        if (!data[..n].SequenceEqual(Prefix.AsSpan(0, n)))
+            return false;
+        if (data.StartsWith("TOY probe-throws"u8))
+            throw new InvalidOperationException("probe test hook");
+        return !data.StartsWith("TOY probe-refuses"u8);
+    }
+
     private sealed class Parser(ToyLineDissector owner, StreamContext context) : IStreamParser
     {
         private bool _confirmed;

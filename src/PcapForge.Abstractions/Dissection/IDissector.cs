@@ -29,8 +29,22 @@ public interface IStreamDissector
     /// <summary>Declares the protocol, fields, anomalies and record tables, and attaches to tcp.port or the tcp heuristic list.</summary>
     void Declare(IDissectorSetup setup);
 
-    /// <summary>Creates the per-connection state; called when a flow is first handed to this dissector.</summary>
+    /// <summary>
+    /// Creates the per-connection state; called when the flow's first bytes (or a gap before any) reach this
+    /// dissector and <see cref="Probe"/> did not refuse them. A flow that never carries a byte gets no parser.
+    /// </summary>
     IStreamParser CreateParser(StreamContext context);
+
+    /// <summary>
+    /// The heuristic's first look, before any parser is made: the first bytes of a flow offered to this dissector (a
+    /// TCP flow's first in-order bytes in either direction, or its first UDP datagram). False when they cannot start
+    /// this protocol: no parser is made, and the flow is never offered to this dissector again. True (the default)
+    /// makes the parser, which receives the same bytes. Most flows an engine offers to heuristic dissectors are not
+    /// theirs, so this saves a parser per flow (Wireshark's heuristic dissectors and Zeek's signatures decide the same
+    /// way). It may answer true when unsure (a first segment of one byte), but must not refuse bytes the parser would
+    /// accept. Must not throw; called by one thread at a time per flow, by several threads for different flows.
+    /// </summary>
+    bool Probe(in StreamProbe first) => true;
 
     /// <summary>
     /// Over UDP, how long a flow this dissector confirmed (<see cref="StreamContext.Confirm"/>) may stay idle before it
@@ -38,6 +52,30 @@ public interface IStreamDissector
     /// so that a resolver's thousands of one-query flows do not all wait a minute. Null: the UDP timeout.
     /// </summary>
     TimeSpan? UdpSessionTimeout => null;
+}
+
+/// <summary>What <see cref="IStreamDissector.Probe"/> is shown of a flow: its first bytes and how they came.</summary>
+public readonly ref struct StreamProbe
+{
+    public StreamProbe(StreamDirection direction, ReadOnlySpan<byte> data, bool isDatagram, bool offeredByPort)
+    {
+        Direction = direction;
+        Data = data;
+        IsDatagram = isDatagram;
+        OfferedByPort = offeredByPort;
+    }
+
+    /// <summary>Which side sent them.</summary>
+    public StreamDirection Direction { get; }
+
+    /// <summary>The first in-order bytes of the flow (as many as its first segment carried), or its first datagram.</summary>
+    public ReadOnlySpan<byte> Data { get; }
+
+    /// <summary>True over UDP (<see cref="StreamContext.IsDatagram"/>).</summary>
+    public bool IsDatagram { get; }
+
+    /// <summary>True when the flow is offered by a port attachment (<see cref="StreamContext.OfferedByPort"/>).</summary>
+    public bool OfferedByPort { get; }
 }
 
 /// <summary>Per-connection parser of a stream protocol.</summary>
