@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace PcapForge.Flows;
 
 /// <summary>Limits and policy of TCP reassembly for stream dissectors.</summary>
@@ -47,7 +49,8 @@ internal sealed class TcpStream
 {
     private readonly TcpReassemblyOptions _options;
     private readonly ReassemblyBudget _budget;
-    private readonly SortedList<long, byte[]> _pending = new();
+    /// <summary>Segments held past a hole; made when the first is (most streams never hold one).</summary>
+    private SortedList<long, byte[]>? _pending;
     private long _pendingBytes;
     private bool _started;
 
@@ -93,27 +96,30 @@ internal sealed class TcpStream
         }
 
         Hold(start, data, target);
-        while (_pending.Count > 0 && (_pendingBytes > _options.PerDirectionBytes || _budget.Used > _budget.Cap))
+        while (HasPending && (_pendingBytes > _options.PerDirectionBytes || _budget.Used > _budget.Cap))
             SkipToPending(target);
     }
 
     /// <summary>The peer acknowledged up to <paramref name="acked"/>: a hole below held bytes it has acknowledged was lost by the capture.</summary>
     public void Acknowledged(long acked, IStreamTarget target)
     {
-        while (_pending.Count > 0 && acked >= _pending.Keys[0] && _pending.Keys[0] > Next)
+        while (HasPending && acked >= _pending.Keys[0] && _pending.Keys[0] > Next)
             SkipToPending(target);
     }
 
     /// <summary>End of the stream: every hole left is a gap, and what is held after it is delivered.</summary>
     public void Finish(IStreamTarget target)
     {
-        while (_pending.Count > 0)
+        while (HasPending)
             SkipToPending(target);
     }
 
+    [MemberNotNullWhen(true, nameof(_pending))]
+    private bool HasPending => _pending is { Count: > 0 };
+
     private void SkipToPending(IStreamTarget target)
     {
-        long first = _pending.Keys[0];
+        long first = _pending!.Keys[0];
         if (first > Next)
         {
             target.Gap(first - Next);
@@ -125,7 +131,7 @@ internal sealed class TcpStream
 
     private void Drain(IStreamTarget target)
     {
-        while (_pending.Count > 0 && _pending.Keys[0] <= Next)
+        while (HasPending && _pending.Keys[0] <= Next)
         {
             long s = _pending.Keys[0];
             byte[] bytes = _pending.Values[0];
@@ -148,7 +154,7 @@ internal sealed class TcpStream
         long cursor = start;
         // Walk the held segments that overlap [start, end): compare the overlap, and store the pieces between them.
         var overlapping = new List<long>();
-        foreach (var (s, bytes) in _pending)
+        foreach (var (s, bytes) in _pending ??= new SortedList<long, byte[]>())
         {
             long e = s + bytes.Length;
             if (e <= start)
@@ -185,7 +191,7 @@ internal sealed class TcpStream
     {
         if (bytes.IsEmpty)
             return;
-        _pending[start] = bytes.ToArray();
+        (_pending ??= new SortedList<long, byte[]>())[start] = bytes.ToArray();
         _pendingBytes += bytes.Length;
         _budget.Used += bytes.Length;
     }
@@ -195,6 +201,6 @@ internal sealed class TcpStream
     {
         _budget.Used -= _pendingBytes;
         _pendingBytes = 0;
-        _pending.Clear();
+        _pending?.Clear();
     }
 }
