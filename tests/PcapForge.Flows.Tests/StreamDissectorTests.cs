@@ -141,6 +141,30 @@ public class StreamDissectorTests
         Assert.Equal(["one", "probe-refuses"], rows["toy_lines"].Select(l => (string)l["word"]!));
     }
 
+    /// <summary>
+    /// A flow whose only bytes lie past a hole and are still held when the input ends: the end declares the hole a gap,
+    /// which makes the parsers (without a probe), and delivers the held bytes to them.
+    /// </summary>
+    [Fact]
+    public void Bytes_held_past_a_hole_until_the_end_still_reach_a_parser()
+    {
+        var c = Handshake();
+        uint s = c.ClientSeq;
+        c.C(Ack, "ab\nTOY one\n", seq: s + 5);
+        var rows = Analyzer.Run(c.Frames);
+        Assert.Equal(["one"], rows["toy_lines"].Select(l => (string)l["word"]!));
+        Assert.Equal(true, rows["toy_lines"][0]["after_gap"]);
+    }
+
+    /// <summary>The toy probe, like every plugin's (their own tests), refuses only bytes its parser rejects too.</summary>
+    [Fact]
+    public void The_toy_probe_refuses_only_what_its_parser_rejects()
+    {
+        var harness = new StreamHarness(new PcapForge.ToyPlugin.ToyLineDissector(), "toyline");
+        Assert.True(harness.AssertProbeNoStricterThanParser(ProbeSamples.WithPrefixes()) > 100);
+        Assert.True(harness.Probe(Abstractions.Dissection.StreamDirection.FromResponder, "TOY hello\n"));
+    }
+
     [Fact]
     public void The_probe_sees_the_first_bytes_whichever_side_sends_them()
     {

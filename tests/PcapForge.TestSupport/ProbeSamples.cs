@@ -46,6 +46,8 @@ public static class ProbeSamples
         [0xff, 0xfe, 0x00, 0x41, 0x0d, 0x0a],
         [0x05, 0x01, 0x00], // SOCKS5
         Latin1("\u0080\u0081 high bytes\n"),
+        Latin1(new string('A', 250) + "\nTOY one\n"), // a first line longer than a parser's line limit
+        Latin1("TOY " + new string('A', 250) + "\n"),
         .. Random(20),
     ];
 

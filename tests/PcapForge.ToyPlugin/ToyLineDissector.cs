@@ -32,6 +32,13 @@ public sealed class ToyLineDissector : IStreamDissector
 
     public IStreamParser CreateParser(StreamContext context) => new Parser(this, context);
 
+    /// <summary>Whether bytes (however few) can start a toy line: as much of "TOY " as came.</summary>
+    private static bool MayStart(ReadOnlySpan<byte> data)
+    {
+        int n = Math.Min(Prefix.Length, data.Length);
+        return data[..n].SequenceEqual(Prefix.AsSpan(0, n));
+    }
+
     /// <summary>
     /// The heuristic's first look, before a parser is made: bytes that cannot start "TOY " are refused, so most flows
     /// (which are some other protocol) cost no parser. The parser keeps the same test for the bytes after these.
@@ -41,8 +48,7 @@ public sealed class ToyLineDissector : IStreamDissector
     public bool Probe(in StreamProbe first)
     {
         var data = first.Data;
-        int n = Math.Min(Prefix.Length, data.Length);
-        if (!data[..n].SequenceEqual(Prefix.AsSpan(0, n)))
+        if (!MayStart(data))
             return false;
         if (data.StartsWith("TOY probe-throws"u8))
             throw new InvalidOperationException("probe test hook");
@@ -63,6 +69,14 @@ public sealed class ToyLineDissector : IStreamDissector
             int newline = data.IndexOf((byte)'\n');
             if (newline < 0)
             {
+                // Not mine if what has come so far cannot start a toy line: the probe's test, which the parser must
+                // apply too (a probe may not refuse what its parser would take), here before the length is looked at.
+                if (!_confirmed && !_skipping[d] && !MayStart(data))
+                {
+                    context.Reject("not a toy line");
+                    return 0;
+                }
+
                 if (data.Length > MaxLine)
                 {
                     context.Report(owner._long, $"{data.Length} bytes without a newline");
@@ -70,9 +84,6 @@ public sealed class ToyLineDissector : IStreamDissector
                     return data.Length;
                 }
 
-                // Not mine if what has come so far cannot start a toy line.
-                if (!_confirmed && !_skipping[d] && !Prefix.AsSpan(0, Math.Min(Prefix.Length, data.Length)).SequenceEqual(data[..Math.Min(Prefix.Length, data.Length)]))
-                    context.Reject("not a toy line");
                 return 0; // incomplete: offer again with more
             }
 
