@@ -317,6 +317,7 @@ public sealed class CaptureAnalysis
         private readonly RowBuilder _packet = new(HostTables.Packets);
         private readonly FlowRows _flowRows = new();
         private readonly string[] _protocolIds;
+        private char[] _protocolPath = new char[64];
         private readonly StreamDispatcher _streams;
         private readonly FrameRecords _records;
         private const int UdpProtocol = 17;
@@ -437,7 +438,10 @@ public sealed class CaptureAnalysis
 
         private void WritePacket(in FrameInfo info, Flow? flow, bool isOrig)
         {
+            // No string per frame: addresses and the protocol path are formatted into buffers and copied into the row.
             var r = _packet;
+            Span<char> ethSrc = stackalloc char[FlowRows.MacLength], ethDst = stackalloc char[FlowRows.MacLength];
+            Span<char> src = stackalloc char[IpAddress128.MaxTextLength], dst = stackalloc char[IpAddress128.MaxTextLength];
             r.Clear();
             r.Set("ts", info.TimestampNs)
                 .Set("frame", info.Number)
@@ -446,9 +450,9 @@ public sealed class CaptureAnalysis
                 .Set("interface_id", info.InterfaceIndex)
                 .Set("len", (int)Math.Min(int.MaxValue, info.OriginalLength))
                 .Set("caplen", info.CapturedLength)
-                .Set("protocols", Protocols())
-                .Set("eth_src", FlowRows.Mac(_facts.EthSource))
-                .Set("eth_dst", FlowRows.Mac(_facts.EthDestination))
+                .SetText("protocols", Protocols())
+                .SetMac("eth_src", _facts.EthSource, ethSrc)
+                .SetMac("eth_dst", _facts.EthDestination, ethDst)
                 .Set("vlan", _facts.Vlan >= 0 ? _facts.Vlan : null)
                 .Set("capture_id", _captureId);
             if (_facts.LevelCount > 0)
@@ -456,8 +460,8 @@ public sealed class CaptureAnalysis
                 ref IpLevel l = ref _facts.Level(_facts.LevelCount - 1);
                 bool v4 = l.Version == 4;
                 r.Set("ip_version", l.Version)
-                    .Set("src_h", l.Source.ToText(v4))
-                    .Set("dst_h", l.Destination.ToText(v4))
+                    .SetText("src_h", src[..l.Source.Format(src, v4)])
+                    .SetText("dst_h", dst[..l.Destination.Format(dst, v4)])
                     .Set("ip_proto", l.Protocol)
                     .Set("ttl", l.Ttl)
                     .Set("ip_len", l.TotalLength);
@@ -474,18 +478,24 @@ public sealed class CaptureAnalysis
             _output.Write(r.Row);
         }
 
-        private string Protocols()
+        /// <summary>The frame's protocol path ("eth:ip:tcp"), in a buffer kept for the next frame.</summary>
+        private ReadOnlySpan<char> Protocols()
         {
             var layers = _context.Layers;
-            var sb = new System.Text.StringBuilder();
+            int n = 0;
             for (int i = 0; i < layers.Length; i++)
             {
+                string id = _protocolIds[layers[i].Protocol];
+                int need = n + id.Length + 1;
+                if (need > _protocolPath.Length)
+                    Array.Resize(ref _protocolPath, Math.Max(need, _protocolPath.Length * 2));
                 if (i > 0)
-                    sb.Append(':');
-                sb.Append(_protocolIds[layers[i].Protocol]);
+                    _protocolPath[n++] = ':';
+                id.CopyTo(_protocolPath.AsSpan(n));
+                n += id.Length;
             }
 
-            return sb.ToString();
+            return _protocolPath.AsSpan(0, n);
         }
 
         public void WriteFlow(Flow flow)

@@ -42,9 +42,21 @@ public static class CommunityId
         _ => -1,
     };
 
+    /// <summary>Length of a version-1 Community ID: "1:" and the base64 of a SHA-1 hash.</summary>
+    public const int TextLength = 30;
+
     /// <summary>The Community ID ("1:" and base64) of a flow as its originator sent it.</summary>
     public static string Compute(IpAddress128 src, IpAddress128 dst, bool v4, int protocol, int srcPort, int dstPort, bool hasPorts,
         bool icmpOneWay = false, ushort seed = 0)
+    {
+        Span<char> text = stackalloc char[TextLength];
+        Write(src, dst, v4, protocol, srcPort, dstPort, hasPorts, text, icmpOneWay, seed);
+        return new string(text);
+    }
+
+    /// <summary>As <see cref="Compute"/>, written into <paramref name="destination"/> (<see cref="TextLength"/> characters) without a string.</summary>
+    public static void Write(IpAddress128 src, IpAddress128 dst, bool v4, int protocol, int srcPort, int dstPort, bool hasPorts,
+        Span<char> destination, bool icmpOneWay = false, ushort seed = 0)
     {
         // Order the endpoints: lower address first, then lower port (ICMP one-way messages keep their direction).
         int c = src.CompareTo(dst);
@@ -72,21 +84,33 @@ public static class CommunityId
 
         Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
         SHA1.HashData(data[..n], hash);
-        return "1:" + Convert.ToBase64String(hash);
+        destination[0] = '1';
+        destination[1] = ':';
+        if (!Convert.TryToBase64Chars(hash, destination[2..], out int written) || written != TextLength - 2)
+            throw new ArgumentException($"room for {TextLength} characters needed", nameof(destination));
     }
 
     /// <summary>The Community ID of a flow.</summary>
     public static string Of(Flow flow)
+    {
+        Span<char> text = stackalloc char[TextLength];
+        Write(flow, text);
+        return new string(text);
+    }
+
+    /// <summary>The Community ID of a flow, written into <paramref name="destination"/> (<see cref="TextLength"/> characters).</summary>
+    public static void Write(Flow flow, Span<char> destination)
     {
         bool v4 = flow.IpVersion == 4;
         int proto = flow.Key.Protocol;
         if (proto is 1 or 58)
         {
             var (s, d, oneWay) = IcmpPorts(flow.IpVersion, flow.IcmpType, flow.IcmpCode);
-            return Compute(flow.OrigAddress, flow.RespAddress, v4, proto, s, d, true, oneWay);
+            Write(flow.OrigAddress, flow.RespAddress, v4, proto, s, d, true, destination, oneWay);
+            return;
         }
 
         bool ports = proto is 6 or 17 or 132;
-        return Compute(flow.OrigAddress, flow.RespAddress, v4, proto, flow.OrigPort, flow.RespPort, ports);
+        Write(flow.OrigAddress, flow.RespAddress, v4, proto, flow.OrigPort, flow.RespPort, ports, destination);
     }
 }

@@ -13,12 +13,17 @@ internal sealed class FlowRows
         bool icmp = f.Key.Protocol is 1 or 58;
         bool ports = f.Key.Protocol is 6 or 17 or 132;
         long duration = f.LastTs - f.FirstTs;
+        // Text columns are formatted here and copied into the row: no string per flow for them.
+        Span<char> orig = stackalloc char[IpAddress128.MaxTextLength], resp = stackalloc char[IpAddress128.MaxTextLength];
+        Span<char> origMac = stackalloc char[MacLength], respMac = stackalloc char[MacLength];
+        Span<char> communityId = stackalloc char[CommunityId.TextLength];
+        CommunityId.Write(f, communityId);
         _row.Clear();
         _row.Set("ts", f.FirstTs)
             .Set("flow_uid", f.Uid)
-            .Set("orig_h", f.OrigAddress.ToText(v4))
+            .SetText("orig_h", orig[..f.OrigAddress.Format(orig, v4)])
             .Set("orig_p", icmp ? f.IcmpType : ports ? f.OrigPort : null)
-            .Set("resp_h", f.RespAddress.ToText(v4))
+            .SetText("resp_h", resp[..f.RespAddress.Format(resp, v4)])
             .Set("resp_p", icmp ? CommunityId.IcmpPorts(f.IpVersion, f.IcmpType, f.IcmpCode).Destination : ports ? f.RespPort : null)
             .Set("proto", f.Proto)
             .Set("service", f.Service)
@@ -36,11 +41,11 @@ internal sealed class FlowRows
             .Set("orig_frame_bytes", f.Orig.FrameBytes)
             .Set("resp_frame_bytes", f.Resp.FrameBytes)
             .Set("tunnel_parents", f.TunnelParent is null ? null : new[] { f.TunnelParent })
-            .Set("orig_l2_addr", Mac(f.Orig.L2Address))
-            .Set("resp_l2_addr", Mac(f.Resp.L2Address))
+            .SetMac("orig_l2_addr", f.Orig.L2Address, origMac)
+            .SetMac("resp_l2_addr", f.Resp.L2Address, respMac)
             .Set("vlan", f.Key.Vlan >= 0 ? f.Key.Vlan : null)
             .Set("inner_vlan", f.Key.InnerVlan >= 0 ? f.Key.InnerVlan : null)
-            .Set("community_id", CommunityId.Of(f))
+            .SetText("community_id", communityId)
             .Set("last_ts", f.LastTs)
             .Set("ip_version", f.IpVersion)
             .Set("ip_proto", f.Key.Protocol)
@@ -74,17 +79,35 @@ internal sealed class FlowRows
         _ => "end_of_input",
     };
 
+    /// <summary>Length of a MAC address's text.</summary>
+    public const int MacLength = 17;
+
     /// <summary>A MAC address as Zeek and tshark print it (lower-case hex, colons); null when unknown.</summary>
-    public static string? Mac(ulong mac) => mac == 0 ? null : string.Create(17, mac, static (span, m) =>
+    public static string? Mac(ulong mac) => mac == 0 ? null : string.Create(MacLength, mac, static (span, m) => FormatMac(m, span));
+
+    /// <summary>Writes a MAC address's text (<see cref="MacLength"/> characters) into <paramref name="destination"/>.</summary>
+    public static void FormatMac(ulong mac, Span<char> destination)
     {
         const string hex = "0123456789abcdef";
         for (int i = 0; i < 6; i++)
         {
-            int b = (int)(m >> (40 - 8 * i)) & 0xFF;
-            span[i * 3] = hex[b >> 4];
-            span[i * 3 + 1] = hex[b & 0xF];
+            int b = (int)(mac >> (40 - 8 * i)) & 0xFF;
+            destination[i * 3] = hex[b >> 4];
+            destination[i * 3 + 1] = hex[b & 0xF];
             if (i < 5)
-                span[i * 3 + 2] = ':';
+                destination[i * 3 + 2] = ':';
         }
-    });
+    }
+}
+
+internal static class RowBuilderText
+{
+    /// <summary>A MAC address column: its text formatted into <paramref name="buffer"/>, or null when unknown (0).</summary>
+    public static RowBuilder SetMac(this RowBuilder row, string column, ulong mac, Span<char> buffer)
+    {
+        if (mac == 0)
+            return row.Set(column, (string?)null);
+        FlowRows.FormatMac(mac, buffer);
+        return row.SetText(column, buffer[..FlowRows.MacLength]);
+    }
 }

@@ -35,9 +35,39 @@ public readonly record struct IpAddress128(ulong High, ulong Low)
     /// <summary>Canonical text (RFC 5952 for IPv6). Allocates: for output only.</summary>
     public string ToText(bool v4)
     {
+        Span<char> text = stackalloc char[MaxTextLength];
+        return new string(text[..Format(text, v4)]);
+    }
+
+    /// <summary>Longest text <see cref="Format"/> writes (an IPv6 address with an embedded IPv4 one).</summary>
+    public const int MaxTextLength = 45;
+
+    /// <summary>
+    /// Writes the canonical text into <paramref name="destination"/> (at least <see cref="MaxTextLength"/> characters)
+    /// and returns its length. IPv4 dotted-quad is written here without allocating, since a row of the packets table
+    /// has two addresses per frame; IPv6 goes through <see cref="System.Net.IPAddress"/> (RFC 5952, as before).
+    /// </summary>
+    public int Format(Span<char> destination, bool v4)
+    {
+        if (v4)
+        {
+            uint a = (uint)Low;
+            int n = 0;
+            for (int shift = 24; shift >= 0; shift -= 8)
+            {
+                if (shift != 24)
+                    destination[n++] = '.';
+                ((a >> shift) & 0xFF).TryFormat(destination[n..], out int w, default, System.Globalization.CultureInfo.InvariantCulture);
+                n += w;
+            }
+
+            return n;
+        }
+
         Span<byte> b = stackalloc byte[16];
-        int n = WriteBytes(b, v4);
-        return new System.Net.IPAddress(b[..n]).ToString();
+        WriteBytes(b, v4: false);
+        new System.Net.IPAddress(b).TryFormat(destination, out int written);
+        return written;
     }
 }
 

@@ -126,6 +126,9 @@ public sealed class TableRow
 
     public TableRow Set(int column, string? value) => value is not null ? Ensure(TrySet(column, value), column, typeof(string)) : Nulled(column);
 
+    /// <summary>A String column's value as characters, staged in the row (no string is made).</summary>
+    public TableRow SetText(int column, ReadOnlySpan<char> value) => Ensure(TrySetText(column, value), column, typeof(string));
+
     public TableRow Set(int column, IReadOnlyList<string?>? value) =>
         value is not null ? Ensure(TrySet(column, value), column, value.GetType()) : Nulled(column);
 

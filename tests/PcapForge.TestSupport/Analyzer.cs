@@ -34,7 +34,7 @@ public sealed class MemoryRows : IRowSink
 /// <summary>Runs the analysis with every dissector plugin the test project references (loaded from their assemblies, no plugin folder).</summary>
 public static class Analyzer
 {
-    private static readonly Lazy<DissectorRegistry> Registry = new(() => BuildRegistry(null));
+    private static readonly Lazy<DissectorRegistry> RegistryOf = new(() => BuildRegistry(null));
 
     /// <summary>The registry of every referenced plugin, with preference values as given by <c>-o name:value</c>.</summary>
     private static DissectorRegistry BuildRegistry(IReadOnlyDictionary<string, bool>? preferences)
@@ -62,10 +62,13 @@ public static class Analyzer
         return registry;
     }
 
-    /// <summary>The record tables of the loaded plugins, as written (with flow_uid and capture_id).</summary>
-    public static IReadOnlyList<RecordTableDescriptor> RecordTables => Registry.Value.RecordTables;
+    /// <summary>The registry of every referenced plugin and the toy plugin, with default preferences.</summary>
+    public static DissectorRegistry Registry => RegistryOf.Value;
 
-    public static MemoryRows Run(string path, AnalysisOptions? options = null) => Run(path, Registry.Value, options);
+    /// <summary>The record tables of the loaded plugins, as written (with flow_uid and capture_id).</summary>
+    public static IReadOnlyList<RecordTableDescriptor> RecordTables => RegistryOf.Value.RecordTables;
+
+    public static MemoryRows Run(string path, AnalysisOptions? options = null) => Run(path, RegistryOf.Value, options);
 
     /// <summary>Runs with dissector preferences set (tshark's <c>-o name:TRUE</c>); the plugins are instantiated afresh.</summary>
     public static MemoryRows Run(string path, IReadOnlyDictionary<string, bool> preferences, AnalysisOptions? options = null) =>
