@@ -44,8 +44,7 @@ public readonly record struct IpAddress128(ulong High, ulong Low)
 
     /// <summary>
     /// Writes the canonical text into <paramref name="destination"/> (at least <see cref="MaxTextLength"/> characters)
-    /// and returns its length. IPv4 dotted-quad is written here without allocating, since a row of the packets table
-    /// has two addresses per frame; IPv6 goes through <see cref="System.Net.IPAddress"/> (RFC 5952, as before).
+    /// and returns its length, without allocating (a row of the packets table has two addresses per frame).
     /// </summary>
     public int Format(Span<char> destination, bool v4)
     {
@@ -64,10 +63,70 @@ public readonly record struct IpAddress128(ulong High, ulong Low)
             return n;
         }
 
-        Span<byte> b = stackalloc byte[16];
-        WriteBytes(b, v4: false);
-        new System.Net.IPAddress(b).TryFormat(destination, out int written);
-        return written;
+        return FormatV6(destination);
+    }
+
+    /// <summary>
+    /// RFC 5952 text of an IPv6 address: lower-case hex groups without leading zeros, the longest run of two or more
+    /// zero groups (the first of equal runs) as "::". The forms with an embedded IPv4 address (the first four groups
+    /// zero, or ISATAP's 0:5efe in the middle) go through <see cref="System.Net.IPAddress"/>, so that the text stays
+    /// exactly what it printed before (a test compares the two on many addresses).
+    /// </summary>
+    private int FormatV6(Span<char> destination)
+    {
+        Span<ushort> g = stackalloc ushort[8];
+        for (int i = 0; i < 4; i++)
+        {
+            g[i] = (ushort)(High >> (48 - 16 * i));
+            g[4 + i] = (ushort)(Low >> (48 - 16 * i));
+        }
+
+        if ((g[0] | g[1] | g[2] | g[3]) == 0 || (g[4] == 0 && g[5] == 0x5EFE))
+        {
+            Span<byte> b = stackalloc byte[16];
+            WriteBytes(b, v4: false);
+            new System.Net.IPAddress(b).TryFormat(destination, out int written);
+            return written;
+        }
+
+        int bestStart = -1, bestLength = 1;
+        for (int i = 0; i < 8;)
+        {
+            if (g[i] != 0)
+            {
+                i++;
+                continue;
+            }
+
+            int start = i;
+            while (i < 8 && g[i] == 0)
+                i++;
+            if (i - start > bestLength)
+            {
+                bestStart = start;
+                bestLength = i - start;
+            }
+        }
+
+        int n = 0;
+        for (int i = 0; i < 8; i++)
+        {
+            if (i == bestStart)
+            {
+                destination[n++] = ':';
+                if (i == 0)
+                    destination[n++] = ':';
+                i += bestLength - 1;
+                continue;
+            }
+
+            g[i].TryFormat(destination[n..], out int w, "x", System.Globalization.CultureInfo.InvariantCulture);
+            n += w;
+            if (i < 7)
+                destination[n++] = ':';
+        }
+
+        return n;
     }
 }
 
