@@ -185,6 +185,34 @@ public class DatasetWriterTests
         Assert.Equal(["-2147483648", "2147483647"], new[] { n32[2], n32[3] });
     }
 
+    /// <summary>
+    /// A string column of few distinct values is dictionary-encoded (Parquet.Net writes strings PLAIN unless the column
+    /// is hinted); one of unique values fails the sample and stays PLAIN; the values read back are the same.
+    /// </summary>
+    [Fact]
+    public void FewDistinctStringsAreDictionaryEncodedAndUniqueOnesPlain()
+    {
+        using var dir = new TempDirectory();
+        var table = new RecordTableDescriptor("conns", "Dictionary test",
+            [new("state", ColumnType.String, ""), new("uid", ColumnType.String, "")]);
+        string path = dir["d.conns.parquet"];
+        using (var writer = DatasetWriter.Create(new DatasetOptions(dir["d.parquet"]), [table]))
+        {
+            var conns = writer.Table("conns");
+            for (int i = 0; i < 5000; i++)
+                conns.Append([i % 3 == 0 ? "SF" : i % 3 == 1 ? "REJ" : null, $"C{i:x8}"]);
+            writer.Complete();
+        }
+
+        var encodings = Duck.Rows($"SELECT path_in_schema, encodings FROM parquet_metadata('{path}')")
+            .ToDictionary(r => (string)r[0]!, r => (string)r[1]!);
+        Assert.Contains("DICTIONARY", encodings["state"]);
+        Assert.DoesNotContain("DICTIONARY", encodings["uid"]);
+        Assert.Equal(1667L, Duck.Scalar($"SELECT count(*) FROM '{path}' WHERE state = 'SF'"));
+        Assert.Equal(1666L, Duck.Scalar($"SELECT count(*) FROM '{path}' WHERE state IS NULL"));
+        Assert.Equal(5000L, Duck.Scalar($"SELECT count(DISTINCT uid) FROM '{path}'"));
+    }
+
     [Fact]
     public void WideRowsAreWrittenBeforeTheRowCountWhenTheirBufferedBytesReachTheBound()
     {
