@@ -22,8 +22,9 @@ internal sealed class ParquetTableFile : IDisposable
     /// string column PLAIN unless the column has that hint (WritingColumn.Pack), and PLAIN costs it a 4-byte array per
     /// value for the length (286 MiB per GB with <c>--packets</c>) and zstd the whole text. With the hint, a row
     /// group's column whose first 1,024 values are at most 80 % distinct (Parquet.Net's default threshold) is written
-    /// as a dictionary page and RLE indexes, which DuckDB, Spark and pandas read as they are; a column of unique
-    /// values (flow_uid, uri) fails the sample and stays PLAIN.
+    /// as a dictionary page and RLE indexes, which DuckDB, Spark and pandas read as they are; a column whose first
+    /// values are unique (flow_uid, uri) fails the sample and stays PLAIN. The sample sees only a group's first values:
+    /// a column repetitive at first and unique later is still written as a dictionary (correct, only larger).
     /// </summary>
     private static ParquetOptions OptionsFor(RecordTableDescriptor table)
     {

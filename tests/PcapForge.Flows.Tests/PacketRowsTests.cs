@@ -77,3 +77,63 @@ public class PacketRowsTests
         Assert.True(perFrame < 1, $"{perFrame:F1} bytes allocated per frame");
     }
 }
+
+/// <summary>RowBuilder finds columns by the identity of their name strings; every value must land in its own column.</summary>
+public class RowBuilderTests
+{
+    private static readonly Abstractions.Records.RecordTableDescriptor Table = new("t", "",
+        [new("a", Abstractions.Records.ColumnType.Int64, ""), new("b", Abstractions.Records.ColumnType.String, ""),
+         new("c", Abstractions.Records.ColumnType.Int32, ""), new("d", Abstractions.Records.ColumnType.String, "")]);
+
+    [Fact]
+    public void Columns_set_in_any_order_subset_or_string_object_land_in_their_own_column()
+    {
+        var row = new RowBuilder(Table);
+        row.Clear();
+        row.Set("a", 1L).Set("b", "one").Set("c", 10).SetText("d", "x");
+        Assert.Equal([1L, "one", 10, "x"], row.Row.ToValues());
+
+        // Another order, a subset, and names that are the same text in other string objects.
+        row.Clear();
+        row.Set(new string("d".AsSpan()), "y").Set("c", 20).Set(string.Concat("b", ""), "two");
+        Assert.Equal([null, "two", 20, "y"], row.Row.ToValues());
+
+        row.Clear();
+        row.Set("c", 30).Set("a", 3L);
+        Assert.Equal([3L, null, 30, null], row.Row.ToValues());
+    }
+}
+
+/// <summary>Packet rows of a mix of frames: each row carries the columns of its own kind and no other's.</summary>
+public class MixedPacketRowsTests
+{
+    [Fact]
+    public void Tcp_udp_and_icmp_rows_in_turn_keep_their_own_columns()
+    {
+        var frames = new List<(long, byte[])>();
+        long ts = 1_700_000_000_000_000_000;
+        for (int i = 0; i < 3; i++)
+        {
+            frames.Add((ts += 1000, Tcp("10.0.0.1", 40000, "10.0.0.2", 80, Syn, 100, 0)));
+            frames.Add((ts += 1000, Udp("10.0.0.3", 5353, "10.0.0.4", 9999, [1, 2, 3])));
+            frames.Add((ts += 1000, IcmpEcho("10.0.0.5", "10.0.0.6", request: true, id: 7, seq: i)));
+        }
+
+        var rows = Analyzer.Run(frames, new AnalysisOptions { HashInput = false, Workers = 1, Packets = true })["packets"]
+            .OrderBy(r => (long)r["frame"]!).ToList();
+        Assert.Equal(9, rows.Count);
+        for (int i = 0; i < 9; i += 3)
+        {
+            var (tcp, udp, icmp) = (rows[i], rows[i + 1], rows[i + 2]);
+            Assert.Equal((40000, 80, Syn, 100L), ((int)tcp["src_p"]!, (int)tcp["dst_p"]!, (int)tcp["tcp_flags"]!, (long)tcp["tcp_seq"]!));
+            Assert.Null(tcp["icmp_type"]);
+            Assert.Equal((5353, 9999, 3), ((int)udp["src_p"]!, (int)udp["dst_p"]!, (int)udp["payload_len"]!));
+            Assert.Null(udp["tcp_flags"]);
+            Assert.Null(udp["icmp_type"]);
+            Assert.Equal(8, icmp["icmp_type"]);
+            Assert.Null(icmp["src_p"]);
+            Assert.Null(icmp["tcp_flags"]);
+            Assert.Equal(["10.0.0.1", "10.0.0.3", "10.0.0.5"], new[] { tcp["src_h"], udp["src_h"], icmp["src_h"] });
+        }
+    }
+}
