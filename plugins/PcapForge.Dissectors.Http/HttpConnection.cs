@@ -198,10 +198,8 @@ internal sealed class HttpConnection : IStreamParser
     /// </summary>
     private bool KnowRoles(StreamDirection direction, ReadOnlySpan<byte> data)
     {
-        var name = HttpSyntax.HttpName;
-        int n = Math.Min(data.Length, name.Length);
-        bool statusStart = data[..n].SequenceEqual(name[..n]);
-        if (statusStart && n < name.Length)
+        bool statusStart = HttpSyntax.MayStartStatusLine(data);
+        if (statusStart && data.Length < HttpSyntax.HttpName.Length)
             return false;
         if (direction == StreamDirection.FromOriginator)
         {
@@ -287,15 +285,13 @@ internal sealed class HttpConnection : IStreamParser
             return verdict == HttpParseResult.Parsed;
         }
 
-        var name = HttpSyntax.HttpName;
-        int n = Math.Min(data.Length, name.Length);
-        if (!data[..n].SequenceEqual(name[..n]))
+        if (!HttpSyntax.MayStartStatusLine(data))
         {
             Reject("the server's first bytes are not HTTP/");
             return false;
         }
 
-        return n == name.Length;
+        return data.Length >= HttpSyntax.HttpName.Length;
     }
 
     /// <summary>
@@ -303,12 +299,8 @@ internal sealed class HttpConnection : IStreamParser
     /// it as came) or a request (<see cref="LooksLikeRequest"/>). When false, <see cref="KnowRoles"/> and
     /// <see cref="LooksLikeStart"/> reject the same bytes.
     /// </summary>
-    internal static bool MayStart(ReadOnlySpan<byte> data)
-    {
-        var name = HttpSyntax.HttpName;
-        int n = Math.Min(data.Length, name.Length);
-        return data[..n].SequenceEqual(name[..n]) || LooksLikeRequest(data) != HttpParseResult.Malformed;
-    }
+    internal static bool MayStart(ReadOnlySpan<byte> data) =>
+        HttpSyntax.MayStartStatusLine(data) || LooksLikeRequest(data) != HttpParseResult.Malformed;
 
     /// <summary>
     /// Whether bytes can start a request: a token of at most <see cref="HttpLimits.MaxDetectedMethodLength"/>

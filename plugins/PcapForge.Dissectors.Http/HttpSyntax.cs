@@ -47,6 +47,13 @@ public static class HttpSyntax
     /// <summary>The version prefix of RFC 9112 §2.3: <c>HTTP-version = HTTP-name "/" DIGIT "." DIGIT</c>.</summary>
     public static ReadOnlySpan<byte> HttpName => "HTTP/"u8;
 
+    /// <summary>Whether bytes (however few have come) can start a status line: as much of <see cref="HttpName"/> as came.</summary>
+    public static bool MayStartStatusLine(ReadOnlySpan<byte> data)
+    {
+        int n = Math.Min(data.Length, HttpName.Length);
+        return data[..n].SequenceEqual(HttpName[..n]);
+    }
+
     public static bool IsToken(ReadOnlySpan<byte> value) => value.Length > 0 && value.IndexOfAnyExcept(TokenChars) < 0;
 
     /// <summary>Length of the token at the start of <paramref name="data"/> (0 when it starts with a non-token byte).</summary>

@@ -140,10 +140,7 @@ public sealed class SshDissector : IStreamDissector
     public bool Probe(in StreamProbe first)
     {
         var data = first.Data;
-        int n = Math.Min(SshIdentification.Prefix.Length, data.Length);
-        if (data[..n].SequenceEqual(SshIdentification.Prefix[..n]))
-            return true;
-        return first.Direction == StreamDirection.FromResponder && Parser.IsText(data[0]);
+        return SshIdentification.MayStart(data) || (first.Direction == StreamDirection.FromResponder && Parser.IsText(data[0]));
     }
 
     /// <summary>Where a direction is in the protocol.</summary>
@@ -317,10 +314,9 @@ public sealed class SshDissector : IStreamDissector
         private int Identification(Side side, ReadOnlySpan<byte> data)
         {
             // The heuristic: decide on the first bytes of a line, before a whole line is there.
-            int n = Math.Min(SshIdentification.Prefix.Length, data.Length);
-            if (data[..n].SequenceEqual(SshIdentification.Prefix[..n]))
+            if (SshIdentification.MayStart(data))
             {
-                side.LooksSsh = n == SshIdentification.Prefix.Length;
+                side.LooksSsh = data.Length >= SshIdentification.Prefix.Length;
             }
             else if (!_confirmed)
             {

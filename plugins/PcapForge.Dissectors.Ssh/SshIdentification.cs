@@ -35,6 +35,13 @@ public sealed record SshIdentification
     /// <summary>The four bytes every identification string starts with.</summary>
     public static ReadOnlySpan<byte> Prefix => "SSH-"u8;
 
+    /// <summary>Whether bytes (however few have come) can start an identification string: as much of <see cref="Prefix"/> as came.</summary>
+    public static bool MayStart(ReadOnlySpan<byte> data)
+    {
+        int n = Math.Min(Prefix.Length, data.Length);
+        return data[..n].SequenceEqual(Prefix[..n]);
+    }
+
     private SshIdentification(string text, string protoVersion, string software, string? comments)
     {
         Text = text;

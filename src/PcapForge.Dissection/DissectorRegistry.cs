@@ -462,7 +462,12 @@ public sealed record StreamDissectorEntry(int Protocol, string Id, IStreamDissec
     public bool OnUdp => UdpHeuristic || UdpPorts.Count > 0;
 
     /// <summary>Whether a flow between these ports of that transport is offered to the dissector.</summary>
-    public bool Wants(bool udp, int origPort, int respPort) => udp
-        ? UdpHeuristic || UdpPorts.Contains(respPort) || UdpPorts.Contains(origPort)
-        : Heuristic || Ports.Contains(respPort) || Ports.Contains(origPort);
+    public bool Wants(bool udp, int origPort, int respPort) => (udp ? UdpHeuristic : Heuristic) || ByPort(udp, origPort, respPort);
+
+    /// <summary>Whether the dissector is attached to one of these ports of that transport (<c>tcp.port</c>, <c>udp.port</c>).</summary>
+    public bool ByPort(bool udp, int origPort, int respPort)
+    {
+        var ports = udp ? UdpPorts : Ports;
+        return ports.Contains(respPort) || ports.Contains(origPort);
+    }
 }

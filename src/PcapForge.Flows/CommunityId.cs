@@ -90,14 +90,6 @@ public static class CommunityId
             throw new ArgumentException($"room for {TextLength} characters needed", nameof(destination));
     }
 
-    /// <summary>The Community ID of a flow.</summary>
-    public static string Of(Flow flow)
-    {
-        Span<char> text = stackalloc char[TextLength];
-        Write(flow, text);
-        return new string(text);
-    }
-
     /// <summary>The Community ID of a flow, written into <paramref name="destination"/> (<see cref="TextLength"/> characters).</summary>
     public static void Write(Flow flow, Span<char> destination)
     {

@@ -82,10 +82,10 @@ internal sealed class FlowRows
     /// <summary>Length of a MAC address's text.</summary>
     public const int MacLength = 17;
 
-    /// <summary>A MAC address as Zeek and tshark print it (lower-case hex, colons); null when unknown.</summary>
-    public static string? Mac(ulong mac) => mac == 0 ? null : string.Create(MacLength, mac, static (span, m) => FormatMac(m, span));
-
-    /// <summary>Writes a MAC address's text (<see cref="MacLength"/> characters) into <paramref name="destination"/>.</summary>
+    /// <summary>
+    /// Writes a MAC address's text as Zeek and tshark print it (lower-case hex, colons; <see cref="MacLength"/>
+    /// characters) into <paramref name="destination"/>.
+    /// </summary>
     public static void FormatMac(ulong mac, Span<char> destination)
     {
         const string hex = "0123456789abcdef";

@@ -32,13 +32,6 @@ public readonly record struct IpAddress128(ulong High, ulong Low)
         return 16;
     }
 
-    /// <summary>Canonical text (RFC 5952 for IPv6). Allocates: for output only.</summary>
-    public string ToText(bool v4)
-    {
-        Span<char> text = stackalloc char[MaxTextLength];
-        return new string(text[..Format(text, v4)]);
-    }
-
     /// <summary>Longest text <see cref="Format"/> writes (an IPv6 address with an embedded IPv4 one).</summary>
     public const int MaxTextLength = 45;
 

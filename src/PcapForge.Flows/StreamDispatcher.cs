@@ -191,7 +191,7 @@ internal sealed class StreamDispatcher
         {
             if (!e.Wants(streams.Udp, flow.OrigPort, flow.RespPort))
                 continue;
-            bool byPort = OfferedByPort(e, flow, streams.Udp);
+            bool byPort = e.ByPort(streams.Udp, flow.OrigPort, flow.RespPort);
             string stage = "Probe";
             try
             {
@@ -208,10 +208,6 @@ internal sealed class StreamDispatcher
             }
         }
     }
-
-    private static bool OfferedByPort(StreamDissectorEntry entry, Flow flow, bool udp) => udp
-        ? entry.UdpPorts.Contains(flow.RespPort) || entry.UdpPorts.Contains(flow.OrigPort)
-        : entry.Ports.Contains(flow.RespPort) || entry.Ports.Contains(flow.OrigPort);
 
     /// <summary>Marks a flow whose streams nobody wants.</summary>
     private sealed class Dead
@@ -270,8 +266,8 @@ internal sealed class StreamDispatcher
         }
 
         /// <summary>
-        /// Drops the slots of parsers that rejected the flow (most TCP flows are offered to four heuristic parsers
-        /// and keep one), so they die young instead of living, and being promoted by every collection, as long as
+        /// Drops the slots of parsers that rejected the flow (a probe may let several parsers be made, and all but one
+        /// reject later), so they die young instead of living, and being promoted by every collection, as long as
         /// the flow. Not during delivery: the loops over <see cref="Slots"/> are done by then.
         /// </summary>
         public void ForgetRejected()
